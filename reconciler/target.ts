@@ -1,0 +1,25 @@
+// Where the live pjsip_wizard.conf lives and where Asterisk's CLI runs: this machine, a Docker
+// container on it, or a PBX reached over SSH. Every step of a pass goes through this interface.
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** null when killed */
+  code: number | null;
+  timedOut: boolean;
+}
+
+export interface Target {
+  /** a short description for logs, never containing credentials */
+  readonly describe: string;
+  /** the live file's bytes, or null when it does not exist */
+  readFile(path: string): Promise<Buffer | null>;
+  /**
+   * Replace `path` atomically: temp file in the same directory, fsync, chmod `mode`, rename over
+   * `path`, fsync the directory. On any failure the old file is untouched and the temp file removed.
+   */
+  writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void>;
+  /** run argv (no shell) with a timeout; the child is killed when it expires */
+  exec(argv: string[], timeoutMs: number): Promise<ExecResult>;
+  close(): Promise<void>;
+}
