@@ -1,0 +1,96 @@
+// The shapes of one pass: its result, the context every step reads and fills, and a step.
+import type { CompileOptions, CompileResult, SecretResolver, SourceFile } from '../../compiler/types.js';
+import type { ReconcilerConfig } from '../config.js';
+import type { Reason } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { LastApplied, Status } from '../state.js';
+import type { Target } from '../target.js';
+
+export type PassOutcome =
+  | 'applied' | 'unchanged' | 'drift-corrected' | 'drift-reported'
+  | 'failed' | 'stalled' | 'transient' | 'dry-run';
+
+export type Condition = 'Ready' | 'Failed' | 'Stalled';
+
+export interface PassResult {
+  result: PassOutcome;
+  condition: Condition;
+  /** stable code: Applied, Unchanged, CompileFailed, ReloadFailed, VerifyFailed, GuardRefused, FetchFailed, … */
+  reason: Reason | string;
+  message: string;
+  commit?: string;
+  /** the compiled content hash */
+  hash?: string;
+  reloaded: boolean;
+  /** how many reloads ran (2 after a rollback) */
+  reloadCount?: number;
+  transient: boolean;
+  /** what triggered the pass: 'apply', 'interval', 'sighup', 'drift', 'demo', … */
+  trigger?: string;
+  startedAt: string;
+  durationMs: number;
+  /** the steps that ran, in order, with what each decided */
+  steps?: { name: string; outcome: 'continue' | 'stop' | 'fail'; ms: number }[];
+  /** compile diagnostics (errors) for a Stalled CompileFailed, already formatted as file:line:col CODE message */
+  diagnostics?: string[];
+  /** extensions added/removed/changed by the change (numbers) */
+  changes?: { added: string[]; removed: string[]; changed: string[] };
+}
+
+/** The source of the desired state: the checkout of the remote branch. */
+export interface PassSource {
+  /** fetch and (unless dryRun) hard-reset to the remote branch head; returns the commit id */
+  update(dryRun: boolean): Promise<string>;
+  /** the extension files at that commit, read from git objects */
+  read(commit: string): Promise<SourceFile[]>;
+  /** throws a stalled PassError when the commit's signature is required and not good */
+  verifySignature?(commit: string): Promise<void>;
+}
+
+export interface PassDeps {
+  config: ReconcilerConfig;
+  source: PassSource;
+  target: Target;
+  log: Logger;
+  compile(sources: SourceFile[], options?: CompileOptions): CompileResult;
+  /** host secrets for `{ secret }` / `{ encrypted }`; absent when no secrets are configured */
+  secrets?: SecretResolver;
+  /** folded into the no-recompile key: a changed secrets file must cause a compile */
+  secretsFingerprint?(): Promise<string>;
+  clock?(): Date;
+}
+
+export interface PassContext {
+  deps: PassDeps;
+  dryRun: boolean;
+  trigger: string;
+  status: Status;
+  commit?: string;
+  inputKey?: string;
+  sources?: SourceFile[];
+  compiled?: Extract<CompileResult, { ok: true }>;
+  desired?: Buffer;
+  desiredSha?: string;
+  /** live file bytes before the pass (null: no file) */
+  live?: Buffer | null;
+  liveSha?: string;
+  /** extension numbers found in the live file */
+  liveExtensions?: string[];
+  drift?: boolean;
+  backupPath?: string;
+  written?: boolean;
+  reloads: number;
+  changes?: { added: string[]; removed: string[]; changed: string[] };
+  warnings: string[];
+  /** set by the step that finished the pass */
+  lastApplied?: LastApplied;
+}
+
+export type StepResult =
+  | { outcome: 'continue' }
+  | { outcome: 'stop'; result: PassOutcome; reason: Reason; message: string };
+
+export interface Step {
+  name: string;
+  run(ctx: PassContext): Promise<StepResult>;
+}

@@ -1,0 +1,138 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGit, ensureClone, fetchAndReset, gitEnv, headCommit, readSourcesAtRev } from '../reconciler/git.js';
+import { createRemote, tempDir } from './helpers/git.js';
+
+const roots: string[] = [];
+test.after(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
+
+function setup() {
+  const root = tempDir();
+  roots.push(root);
+  return { root, remote: createRemote(root), checkout: join(root, 'checkout') };
+}
+
+test('gitEnv passes no inherited GIT_* variable and never prompts', () => {
+  process.env.GIT_DIR = '/nonexistent';
+  try {
+    const env = gitEnv();
+    assert.is(env.GIT_DIR, undefined);
+    assert.is(env.GIT_TERMINAL_PROMPT, '0');
+    assert.is(env.LANG, 'C.UTF-8');
+  } finally {
+    delete process.env.GIT_DIR;
+  }
+});
+
+test('ensureClone + fetchAndReset follow the branch head, including a force-push', async () => {
+  const { remote, checkout } = setup();
+  const first = remote.commit({ 'extensions/site.yaml': 'profile: dev\n', 'README.md': 'hi\n' });
+  const git = await ensureClone(remote.bare, checkout);
+  assert.is(await fetchAndReset(git, 'main'), first);
+  assert.is(await headCommit(git), first);
+
+  const second = remote.commit({ 'extensions/6000.yaml': 'extension: 6000\n' });
+  assert.is(await fetchAndReset(git, 'main'), second);
+
+  const rewritten = remote.forcePush({ 'extensions/site.yaml': 'profile: production\n' });
+  assert.is.not(rewritten, second);
+  assert.is(await fetchAndReset(git, 'main'), rewritten);
+  assert.is(await headCommit(git), rewritten);
+  const files = await readSourcesAtRev(checkout, rewritten, 'extensions');
+  assert.equal(files, [{ path: 'site.yaml', text: 'profile: production\n' }]);
+});
+
+test('fetch without reset leaves the work tree where it was', async () => {
+  const { remote, checkout } = setup();
+  const first = remote.commit({ 'extensions/site.yaml': 'a: 1\n' });
+  const git = await ensureClone(remote.bare, checkout);
+  await fetchAndReset(git, 'main');
+  const second = remote.commit({ 'extensions/site.yaml': 'a: 2\n' });
+  assert.is(await fetchAndReset(git, 'main', { reset: false }), second);
+  assert.is(await headCommit(git), first);
+});
+
+test('ensureClone fixes a changed remote URL', async () => {
+  const { root, remote, checkout } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  await ensureClone(join(root, 'elsewhere.git'), checkout);
+  const git = await ensureClone(remote.bare, checkout);
+  assert.is(await fetchAndReset(git, 'main'), remote.head());
+});
+
+test('an unreachable remote rejects (non-zero exit is an error)', async () => {
+  const { root, checkout } = setup();
+  const git = await ensureClone(join(root, 'no-such-remote.git'), checkout);
+  try {
+    await fetchAndReset(git, 'main');
+    assert.unreachable('fetch should fail');
+  } catch (err) {
+    assert.instance(err, Error);
+    assert.match((err as Error).message, /no-such-remote|does not appear|not found|fatal/i);
+  }
+});
+
+test('a missing branch rejects', async () => {
+  const { remote, checkout } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  const git = await ensureClone(remote.bare, checkout);
+  try {
+    await fetchAndReset(git, 'no-such-branch');
+    assert.unreachable('fetch should fail');
+  } catch (err) {
+    assert.match((err as Error).message, /no-such-branch|couldn't find/i);
+  }
+});
+
+test('readSourcesAtRev reads only the YAML files of the folder, from git objects, byte-exact', async () => {
+  const { remote, checkout } = setup();
+  const text = '# ü ñ 中文\nextension: 6001\nname: "Zoë; #1"\n';
+  const commit = remote.commit({
+    'extensions/site.yaml': 'profile: dev\n',
+    'extensions/6001.yaml': text,
+    'extensions/notes.txt': 'not yaml\n',
+    'extensions/sub/6002.yaml': 'nested\n',
+    'extensions/ä b.yaml': 'odd name\n',
+    'README.md': 'readme\n',
+  });
+  const git = await ensureClone(remote.bare, checkout);
+  await fetchAndReset(git, 'main', { reset: false });
+  const files = await readSourcesAtRev(checkout, commit, 'extensions');
+  assert.equal(files.map((f) => f.path), ['6001.yaml', 'site.yaml', 'ä b.yaml']);
+  assert.is(files[0]!.text, text);
+  // an older revision is still readable
+  const later = remote.commit({ 'extensions/6001.yaml': null });
+  await fetchAndReset(git, 'main', { reset: false });
+  assert.equal((await readSourcesAtRev(checkout, later, 'extensions')).map((f) => f.path), ['site.yaml', 'ä b.yaml']);
+  assert.is((await readSourcesAtRev(checkout, commit, 'extensions')).length, 3);
+});
+
+test('readSourcesAtRev on a missing folder rejects', async () => {
+  const { remote, checkout } = setup();
+  const commit = remote.commit({ 'README.md': 'x\n' });
+  const git = await ensureClone(remote.bare, checkout);
+  await fetchAndReset(git, 'main');
+  try {
+    await readSourcesAtRev(checkout, commit, 'extensions');
+    assert.unreachable('should reject');
+  } catch (err) {
+    assert.match((err as Error).message, /no folder 'extensions'/);
+  }
+});
+
+test('createGit rejects a failing command even with empty stderr', async () => {
+  const { remote } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  const git = createGit(remote.work);
+  try {
+    // `diff --quiet` exits 1 with no output when there are differences
+    await git.raw(['diff', '--quiet', 'HEAD', '4b825dc642cb6eb9a060e54bf8d69288fbee4904']);
+    assert.unreachable('should reject');
+  } catch (err) {
+    assert.match((err as Error).message, /exited with code 1|git/);
+  }
+});
+
+test.run();
