@@ -1,0 +1,182 @@
+// Stage 1: YAML text → document with positions. Also maps a JSON Schema error's instancePath back to
+// the YAML node it names, so a schema problem points at the offending value, not the file's top.
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { closest, finding, toDiagnostic, type Code, type Finding } from './diagnostics.js';
+import type { Diagnostic, SourceFile } from './types.js';
+
+/** More aliases than this in one file is treated as an expansion attack. */
+export const MAX_ALIASES = 50;
+
+export interface ParsedYaml {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  /** the plain JS value, or undefined when the text has YAML errors */
+  value: unknown;
+  findings: Finding[];
+}
+
+export type PathSegment = string | number;
+
+export function parseYamlSource(source: SourceFile): ParsedYaml {
+  const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const findings: Finding[] = [];
+  for (const e of doc.errors) {
+    const code: Code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
+    const [start, end] = e.pos;
+    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    findings.push(finding(code, 'error', { file: source.path, start, end }, message,
+      code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : undefined));
+  }
+  let value: unknown;
+  if (findings.length === 0) {
+    let aliases = 0;
+    let firstAlias: Node | undefined;
+    visit(doc, { Alias(_, node) { aliases++; firstAlias ??= node; } });
+    if (aliases > MAX_ALIASES) {
+      const [start, end] = firstAlias?.range ?? [0, 0];
+      findings.push(finding('ALIAS_LIMIT', 'error', { file: source.path, start, end },
+        `${aliases} aliases in one file (at most ${MAX_ALIASES})`, 'write the values out instead of aliasing them'));
+    } else {
+      try {
+        // maxAliasCount also bounds the size each alias may expand to
+        value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+      } catch (err) {
+        const [start, end] = firstAlias?.range ?? [0, 0];
+        findings.push(finding('ALIAS_LIMIT', 'error', { file: source.path, start, end },
+          err instanceof Error ? err.message : 'alias expansion refused'));
+      }
+    }
+  }
+  return { file: source.path, text: source.text, doc, value, findings };
+}
+
+/** The node at a path of keys and indexes; `key: true` returns the map key instead of its value. */
+export function nodeAt(doc: Document, path: readonly PathSegment[], key = false): Node | null {
+  let node: unknown = doc.contents;
+  let lastPair: Pair | null = null;
+  for (const seg of path) {
+    while (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      lastPair = (node.items.find((p) => isPair(p) && keyString(p.key) === String(seg)) as Pair | undefined) ?? null;
+      if (!lastPair) return null;
+      node = lastPair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      lastPair = null;
+      node = node.items[seg];
+    } else {
+      return null;
+    }
+  }
+  if (key && lastPair) return lastPair.key as Node;
+  return (node as Node | null) ?? (lastPair?.key as Node | null) ?? null;
+}
+
+function keyString(k: unknown): string {
+  return isScalar(k) ? String(k.value) : String(k);
+}
+
+/** Byte range of the node at `path`, falling back to its nearest existing parent. */
+export function rangeAt(doc: Document, path: readonly PathSegment[], key = false): { start: number; end: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = nodeAt(doc, path.slice(0, n), key && n === path.length);
+    if (node?.range) return { start: node.range[0], end: node.range[1] };
+  }
+  return { start: 0, end: 0 };
+}
+
+/** The exact source text of a scalar (keeps `0100` and `1.50` as written). */
+export function scalarSource(doc: Document, path: readonly PathSegment[]): string | undefined {
+  const node = nodeAt(doc, path);
+  if (!isScalar(node)) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  if (typeof node.value === 'boolean') return node.value ? 'yes' : 'no';
+  return typeof node.source === 'string' ? node.source : String(node.value);
+}
+
+export function decodePointer(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map((s) => {
+    const seg = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(seg) ? Number(seg) : seg;
+  });
+}
+
+const KEYWORD_CODES: Record<string, Code> = {
+  type: 'SCHEMA_TYPE', required: 'SCHEMA_REQUIRED', additionalProperties: 'SCHEMA_UNKNOWN_KEY',
+  propertyNames: 'SCHEMA_UNKNOWN_KEY', enum: 'SCHEMA_ENUM', const: 'SCHEMA_ENUM',
+  pattern: 'SCHEMA_PATTERN', format: 'SCHEMA_PATTERN', minimum: 'SCHEMA_RANGE', maximum: 'SCHEMA_RANGE',
+  exclusiveMinimum: 'SCHEMA_RANGE', exclusiveMaximum: 'SCHEMA_RANGE', minLength: 'SCHEMA_SIZE',
+  maxLength: 'SCHEMA_SIZE', minItems: 'SCHEMA_SIZE', maxItems: 'SCHEMA_SIZE', uniqueItems: 'SCHEMA_SIZE',
+  minProperties: 'SCHEMA_SIZE', maxProperties: 'SCHEMA_SIZE',
+};
+
+/** ajv errors (run with verbose: true) → findings at the offending node. */
+export function schemaFindings(parsed: ParsedYaml, errors: readonly ErrorObject[]): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'propertyNames' && !e.params.propertyName) continue;
+    const path = decodePointer(e.instancePath);
+    const code = KEYWORD_CODES[e.keyword] ?? 'SCHEMA_INVALID';
+    let at = rangeAt(parsed.doc, path);
+    let message = `${describe(path)} ${e.message ?? 'is invalid'}`;
+    let hint: string | undefined;
+    if (e.keyword === 'additionalProperties') {
+      const name = String(e.params.additionalProperty);
+      at = rangeAt(parsed.doc, [...path, name], true);
+      message = `unknown key '${name}'${path.length ? ` in ${describe(path)}` : ''}`;
+      const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      const guess = closest(name, known);
+      hint = guess ? `did you mean '${guess}'?` : known.length ? `allowed keys: ${known.join(', ')}` : undefined;
+    } else if (e.keyword === 'propertyNames') {
+      const name = String(e.params.propertyName);
+      at = rangeAt(parsed.doc, [...path, name], true);
+      message = `key '${name}' is not allowed here`;
+    } else if (e.keyword === 'required') {
+      message = `missing required key '${String(e.params.missingProperty)}'${path.length ? ` in ${describe(path)}` : ''}`;
+      const node = nodeAt(parsed.doc, path);
+      // point at the parent mapping's first line rather than its whole extent
+      if (node?.range) at = { start: node.range[0], end: Math.min(node.range[1], lineEnd(parsed.text, node.range[0])) };
+    } else if (e.keyword === 'enum' || e.keyword === 'const') {
+      const allowed = (e.params.allowedValues ?? [e.params.allowedValue]) as unknown[];
+      message = `${describe(path)} must be one of: ${allowed.map(String).join(', ')}`;
+      const value = typeof e.data === 'string' ? e.data : undefined;
+      const guess = value ? closest(value, allowed.map(String)) : undefined;
+      if (guess) hint = `did you mean '${guess}'?`;
+    } else if (e.keyword === 'pattern') {
+      message = `${describe(path)} does not match ${String(e.params.pattern)}`;
+    }
+    if (typeof e.parentSchema?.description === 'string' && !hint && e.keyword !== 'required') {
+      hint = e.parentSchema.description;
+    }
+    const dedupe = `${at.start}:${code}:${message}`;
+    if (seen.has(dedupe)) continue;
+    seen.add(dedupe);
+    out.push(finding(code, 'error', { file: parsed.file, ...at }, message, hint));
+  }
+  return out;
+}
+
+function describe(path: readonly PathSegment[]): string {
+  if (path.length === 0) return 'the file';
+  return `'${path.map((s) => (typeof s === 'number' ? `[${s}]` : s)).join('.').replace(/\.\[/g, '[')}'`;
+}
+
+function lineEnd(text: string, from: number): number {
+  const i = text.indexOf('\n', from);
+  return i === -1 ? text.length : i;
+}
+
+/** Findings of one parsed file as Diagnostics with line:col (for callers outside the compiler's pipeline). */
+export function diagnosticsFor(parsed: ParsedYaml, findings: readonly Finding[]): Diagnostic[] {
+  const texts = new Map([[parsed.file, parsed.text]]);
+  return findings.map((f) => toDiagnostic(f, texts));
+}
+
+/** ajv errors of one parsed file → Diagnostics at the offending values. */
+export function schemaDiagnostics(parsed: ParsedYaml, errors: readonly ErrorObject[]): Diagnostic[] {
+  return diagnosticsFor(parsed, schemaFindings(parsed, errors));
+}

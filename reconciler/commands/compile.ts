@@ -1,0 +1,58 @@
+// `pjsip-gitops compile [dir] [-o file]`: write pjsip_wizard.conf (stdout without -o).
+import { rename, unlink, writeFile, open } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { compileDir, parseFormat, renderDiagnostics, runCommand, UsageError, useColor } from '../compile-dir.js';
+
+const HELP = `usage: pjsip-gitops compile [dir] [-o file] [--redact] [--format text|json|github]
+
+Compiles the extensions folder (default: ./extensions) to pjsip_wizard.conf. Writes nothing when any
+error exists. Without -o the file goes to stdout and diagnostics to stderr.
+Passwords from { secret } or { encrypted } cannot be read here; they are written as a placeholder
+that the reconciler refuses to deploy (it resolves them on the PBX host).
+
+  -o, --output FILE   write the file atomically (mode 0640)
+  --redact            write (secret) in place of every password
+  --format FORMAT     diagnostics as text, json or github
+`;
+
+export async function run(args: string[]): Promise<number> {
+  return runCommand(HELP, async () => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+      output: { type: 'string', short: 'o' }, redact: { type: 'boolean' }, format: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    } });
+    if (values.help) { process.stdout.write(HELP); return 0; }
+    if (positionals.length > 1) throw new UsageError('compile takes one folder');
+    const format = parseFormat(values.format);
+    const c = await compileDir(positionals[0] ?? 'extensions');
+    const diagnostics = renderDiagnostics(c, c.result.diagnostics, format, useColor(process.stderr));
+    process.stderr.write(diagnostics);
+    if (!c.result.ok) return 1;
+    const text = values.redact ? c.result.redacted : c.result.conf;
+    if (!values.output) {
+      process.stdout.write(text);
+      return 0;
+    }
+    await writeAtomic(values.output, text);
+    const n = c.result.model.extensions.length;
+    process.stderr.write(`wrote ${values.output}: ${n} extension${n === 1 ? '' : 's'}, sha256 ${c.result.hash.slice(0, 12)}` +
+      `${c.result.deployable ? '' : ' (secrets are placeholders: not deployable)'}\n`);
+    return 0;
+  });
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.pjsip-gitops-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text, { mode: 0o640, flag: 'wx' });
+    const fh = await open(tmp, 'r');
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
