@@ -1,0 +1,190 @@
+// Talks to Asterisk through a Target with `asterisk -rx`. Asterisk exits 0 for `No such command` and
+// `No such module` (asterisk/BEHAVIOR.md), so no exit code is trusted alone: every answer is read.
+import type { ExecResult, Target } from './target.js';
+
+export type AsteriskFailure =
+  | 'no-such-command' | 'no-such-module' | 'queued' | 'in-progress'
+  | 'unreachable' | 'timeout' | 'unexpected-output';
+
+export interface AsteriskOptions {
+  /** the CLI prefix; the command is appended as one argument. Default ['asterisk', '-rx'] */
+  cli: string[];
+  /** the full reload argv. Default ['asterisk', '-rx', 'module reload res_pjsip.so'] */
+  reload: string[];
+  timeoutMs: number;
+}
+
+export const DEFAULT_ASTERISK_OPTIONS: AsteriskOptions = {
+  cli: ['asterisk', '-rx'],
+  reload: ['asterisk', '-rx', 'module reload res_pjsip.so'],
+  timeoutMs: 30_000,
+};
+
+export type Outcome<T> =
+  | { ok: true; value: T; output: string }
+  | { ok: false; reason: AsteriskFailure; detail: string };
+
+const DETAIL_MAX = 300;
+
+/** At most ~300 characters of command output, on one line, for logs and status. */
+export function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > DETAIL_MAX ? `${flat.slice(0, DETAIL_MAX - 1)}…` : flat;
+}
+
+const options = (o: Partial<AsteriskOptions>): AsteriskOptions => ({ ...DEFAULT_ASTERISK_OPTIONS, ...o });
+
+// answers that mean "not done", whatever the exit code says; first match wins
+const FAILURE_TEXTS: [RegExp, AsteriskFailure][] = [
+  [/Unable to connect to remote asterisk/i, 'unreachable'],
+  [/No such command '/, 'no-such-command'],
+  [/No such module '/, 'no-such-module'],
+  [/request queued/i, 'queued'],
+  [/already in progress/i, 'in-progress'],
+];
+
+/** Sorts one CLI answer: a failure reason, or null when it may be read as an answer. */
+export function classify(r: ExecResult, timeoutMs: number): { reason: AsteriskFailure; detail: string } | null {
+  if (r.timedOut) return { reason: 'timeout', detail: `no answer within ${timeoutMs} ms; the command was killed` };
+  const text = `${r.stdout}\n${r.stderr}`;
+  for (const [pattern, reason] of FAILURE_TEXTS) {
+    if (pattern.test(text)) return { reason, detail: clip(text) };
+  }
+  if (r.code !== 0) return { reason: 'unexpected-output', detail: clip(`exit ${r.code}: ${text}`) };
+  return null;
+}
+
+async function execute(t: Target, argv: string[], timeoutMs: number): Promise<ExecResult | { reason: AsteriskFailure; detail: string }> {
+  try {
+    return await t.exec(argv, timeoutMs);
+  } catch (err) {
+    // the target itself failed (SSH connection lost, docker missing): Asterisk was not reached
+    return { reason: 'unreachable', detail: clip(`${t.describe}: ${err instanceof Error ? err.message : String(err)}`) };
+  }
+}
+
+/** Runs one CLI command and hands its stdout to `read`, which returns null when it makes no sense. */
+async function query<T>(t: Target, o: Partial<AsteriskOptions>, command: string, read: (stdout: string) => T | null): Promise<Outcome<T>> {
+  const opts = options(o);
+  const r = await execute(t, [...opts.cli, command], opts.timeoutMs);
+  if ('reason' in r) return { ok: false, ...r };
+  const failure = classify(r, opts.timeoutMs);
+  if (failure) return { ok: false, ...failure };
+  const value = read(r.stdout);
+  if (value === null) return { ok: false, reason: 'unexpected-output', detail: clip(`'${command}' answered: ${r.stdout}${r.stderr}`) };
+  return { ok: true, value, output: r.stdout };
+}
+
+/** Reloads the wizard file. Done only when Asterisk says `reloaded successfully`. */
+export async function reload(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<void>> {
+  const opts = options(o);
+  const r = await execute(t, opts.reload, opts.timeoutMs);
+  if ('reason' in r) return { ok: false, ...r };
+  const failure = classify(r, opts.timeoutMs);
+  if (failure) return { ok: false, ...failure };
+  if (!/reloaded successfully/.test(r.stdout)) {
+    return { ok: false, reason: 'unexpected-output', detail: clip(`reload answered: ${r.stdout}${r.stderr}`) };
+  }
+  return { ok: true, value: undefined, output: r.stdout };
+}
+
+/**
+ * Reads `pjsip show endpoints`: endpoint id → callerid number ('' when it has none). Null when the
+ * text is not such a listing, or when its `Objects found: N` does not match the rows (cut output).
+ */
+export function parseEndpoints(text: string): Map<string, string> | null {
+  if (/^\s*No objects found\.\s*$/.test(text)) return new Map();
+  const count = /^\s*Objects found:\s*(\d+)\s*$/m.exec(text);
+  if (!count) return null;
+  const endpoints = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*Endpoint:\s+(\S+)/.exec(line);
+    if (!m || m[1]!.startsWith('<')) continue; // the legend row
+    const field = m[1]!;
+    const slash = field.indexOf('/');
+    if (slash < 0) endpoints.set(field, '');
+    else endpoints.set(field.slice(0, slash), field.slice(slash + 1));
+  }
+  return endpoints.size === Number(count[1]) ? endpoints : null;
+}
+
+export function showEndpoints(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Map<string, string>>> {
+  return query(t, o, 'pjsip show endpoints', parseEndpoints);
+}
+
+/** `pjsip show endpoint <id>`: its `ParameterName : value` rows, or null when Asterisk has no such endpoint. */
+export function parseEndpointParameters(text: string): Map<string, string> | null | undefined {
+  if (/^\s*Unable to find object .*\.\s*$/.test(text)) return null;
+  if (!/ParameterName\s*:\s*ParameterValue/.test(text)) return undefined;
+  const params = new Map<string, string>();
+  const body = text.slice(text.search(/ParameterName\s*:/));
+  for (const line of body.split('\n').slice(1)) {
+    const m = /^\s*(\S+)\s+:\s?(.*)$/.exec(line);
+    if (m) params.set(m[1]!, m[2]!.trimEnd());
+  }
+  return params;
+}
+
+export async function showEndpoint(t: Target, id: string, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Map<string, string> | null>> {
+  const r = await query(t, o, `pjsip show endpoint ${id}`, (s) => {
+    const p = parseEndpointParameters(s);
+    return p === undefined ? null : { params: p };
+  });
+  return r.ok ? { ok: true, value: r.value.params, output: r.output } : r;
+}
+
+export interface TransportInfo {
+  name: string;
+  protocol: string;
+  bind: string;
+}
+
+/** Reads `pjsip show transports`; null when the text is not such a listing. */
+export function parseTransports(text: string): TransportInfo[] | null {
+  if (/^\s*No objects found\.\s*$/.test(text)) return [];
+  if (!/^\s*Objects found:\s*\d+\s*$/m.test(text)) return null;
+  const out: TransportInfo[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*Transport:\s+(\S+)\s+(\S+)\s+\d+\s+\d+\s+(\S+)/.exec(line);
+    if (m && !m[1]!.startsWith('<')) out.push({ name: m[1]!, protocol: m[2]!.toLowerCase(), bind: m[3]! });
+  }
+  return out;
+}
+
+export function showTransports(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<TransportInfo[]>> {
+  return query(t, o, 'pjsip show transports', parseTransports);
+}
+
+/**
+ * Reads `core show translation`: the codecs Asterisk can transcode from (a row with at least one
+ * cost). Null when the text is not that table. Opus is absent on an open-source build.
+ */
+export function parseTranslatableCodecs(text: string): Set<string> | null {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /Source Format \(Rows\)/.test(l));
+  if (start < 0) return null;
+  const rows = lines.slice(start + 1).filter((l) => l.trim() !== '');
+  const header = rows.shift()?.trim().split(/\s+/);
+  if (!header) return null;
+  const codecs = new Set<string>();
+  for (const row of rows) {
+    const [name, ...cells] = row.trim().split(/\s+/);
+    if (name && cells.some((c) => /^\d+$/.test(c))) codecs.add(name.toLowerCase());
+  }
+  return codecs;
+}
+
+export function showTranslatableCodecs(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Set<string>>> {
+  return query(t, o, 'core show translation', parseTranslatableCodecs);
+}
+
+/** Compares what Asterisk loaded with what should (and should no longer) be there. */
+export function checkLoaded(
+  expected: string[],
+  removed: string[],
+  loaded: Map<string, string>,
+): { ok: boolean; missing: string[]; stillPresent: string[] } {
+  const missing = expected.filter((id) => !loaded.has(id));
+  const stillPresent = removed.filter((id) => loaded.has(id));
+  return { ok: missing.length === 0 && stillPresent.length === 0, missing, stillPresent };
+}

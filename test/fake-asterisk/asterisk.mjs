@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// A stand-in for `asterisk -rx '<command>'` that answers exactly like the Asterisk 22 recorded in
+// asterisk/BEHAVIOR.md, lies included (exit 0 for `No such command`). Its state lives in the folder
+// named by FAKE_ASTERISK_HOME, so several can run side by side:
+//   config.json   { confPath, down, hang, booting, reloadInProgress, dropSections, transports,
+//                   translatableCodecs, keepOldObjectOnFailure }
+//   loaded.json   the objects currently loaded and the last seen text of each wizard section
+//   calls.log     one line per command received
+//   asterisk.log  what the real one would log (errors of a reload, warnings of the parser)
+
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emptyState, reloadWizard } from './wizard.mjs';
+import { showEndpoint, showEndpoints, showTranslation, showTransports } from './output.mjs';
+
+const WIZARD_MODULES = new Set(['res_pjsip.so', 'res_pjsip_config_wizard.so', 'res_pjsip', 'res_pjsip_config_wizard']);
+const OTHER_MODULES = new Set(['chan_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_registrar.so', 'app_dial.so', 'pbx_config.so']);
+
+function commandFromArgv(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (/^-[a-zA-Z]*x[a-zA-Z]*$/.test(a)) return argv[i + 1];
+  }
+  return undefined;
+}
+
+function readJson(path, fallback) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (err.code === 'ENOENT') return fallback;
+    throw err;
+  }
+}
+
+function writeJsonAtomic(path, value) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 1));
+  renameSync(tmp, path);
+}
+
+function reply(out, code = 0) {
+  process.stdout.write(out);
+  process.exitCode = code;
+}
+
+function moduleReload(home, config, modules) {
+  if (modules.length === 0) {
+    // `module reload` alone reloads everything and prints nothing
+    modules = ['res_pjsip.so'];
+    runWizardReload(home, config);
+    return '';
+  }
+  let out = '';
+  for (const mod of modules) {
+    if (config.booting) {
+      out += 'Asterisk cannot reload a module yet; request queued\n';
+    } else if (config.reloadInProgress) {
+      out += 'A module reload request is already in progress; please be patient\n';
+    } else if (WIZARD_MODULES.has(mod)) {
+      runWizardReload(home, config);
+      out += `Module '${mod}' reloaded successfully.\n`;
+    } else if (OTHER_MODULES.has(mod)) {
+      out += `Module '${mod}' reloaded successfully.\n`;
+    } else {
+      out += `No such module '${mod}'\n`;
+    }
+  }
+  return out;
+}
+
+function runWizardReload(home, config) {
+  const statePath = join(home, 'loaded.json');
+  const state = readJson(statePath, emptyState());
+  const stamp = new Date().toISOString();
+  const log = (text) => {
+    const lines = text.split('\n').map((line) => `[${stamp}] ${line}\n`);
+    appendFileSync(join(home, 'asterisk.log'), lines.join(''));
+  };
+  if (!config.confPath) {
+    log('ERROR res_pjsip_config_wizard.c: Unable to load config file \'pjsip_wizard.conf\'');
+    return;
+  }
+  const result = reloadWizard(state, config, log);
+  if (result.loaded) writeJsonAtomic(statePath, state);
+}
+
+function loadedState(home) {
+  return readJson(join(home, 'loaded.json'), emptyState());
+}
+
+function run(command, home, config) {
+  const words = command.trim().split(/\s+/);
+  const [a, b, c, d] = words;
+  if (a === 'module' && b === 'reload') return reply(moduleReload(home, config, words.slice(2)));
+  if (a === 'core' && b === 'reload' && words.length === 2) {
+    runWizardReload(home, config);
+    return reply('');
+  }
+  if (a === 'pjsip' && b === 'show') {
+    if (c === 'endpoints' && words.length === 3) return reply(showEndpoints(loadedState(home), config));
+    if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(loadedState(home), config, d));
+    if (c === 'transports' && words.length === 3) return reply(showTransports(config));
+  }
+  if (a === 'core' && b === 'show') {
+    if (c === 'translation' && words.length === 3) return reply(showTranslation(config));
+    if (c === 'version' && words.length === 3) {
+      return reply('Asterisk 22.10.1 built by pjsip-gitops-fake @ localhost on a x86_64 running Linux\n');
+    }
+  }
+  return reply(`No such command '${command}' (type 'core show help ${command}' for other possible commands)\n`);
+}
+
+function main() {
+  const home = process.env.FAKE_ASTERISK_HOME;
+  const command = commandFromArgv(process.argv.slice(2));
+  if (!home) {
+    process.stderr.write('fake asterisk: FAKE_ASTERISK_HOME is not set\n');
+    process.exitCode = 2;
+    return;
+  }
+  if (command === undefined) {
+    process.stderr.write("fake asterisk: only `asterisk -rx '<command>'` is supported\n");
+    process.exitCode = 2;
+    return;
+  }
+  appendFileSync(join(home, 'calls.log'), JSON.stringify(command) + '\n');
+  const config = readJson(join(home, 'config.json'), {});
+  if (config.down) {
+    process.stderr.write('Unable to connect to remote asterisk (does /var/run/asterisk/asterisk.ctl exist?)\n');
+    process.exitCode = 1;
+    return;
+  }
+  if (config.hang) {
+    // a wedged Asterisk: the CLI never answers until someone kills us
+    setInterval(() => {}, 1 << 30);
+    return;
+  }
+  run(command, home, config);
+}
+
+main();

@@ -1,0 +1,146 @@
+// Sets up one fake Asterisk in its own temp folder: a tiny `asterisk` wrapper script that points the
+// fake at that folder, so callers run `[bin, '-rx', cmd]` with no environment. Several can coexist.
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FAKE_ASTERISK_SCRIPT = fileURLToPath(new URL('../fake-asterisk/asterisk.mjs', import.meta.url));
+
+export interface FakeAsteriskMode {
+  /** the pjsip_wizard.conf a reload reads */
+  confPath: string;
+  /** `Unable to connect to remote asterisk …` on stderr, exit 1 */
+  down: boolean;
+  /** never answers until killed */
+  hang: boolean;
+  /** reloads answer `Asterisk cannot reload a module yet; request queued` */
+  booting: boolean;
+  /** reloads answer `A module reload request is already in progress; please be patient` */
+  reloadInProgress: boolean;
+  /** wizard sections whose endpoint fails to apply even when valid */
+  dropSections: string[];
+  /** listed by `pjsip show transports` (default transport-udp/udp and transport-ws/ws) */
+  transports: { name: string; protocol: string; bind?: string }[];
+  /** rows of `core show translation` (default: an open-source build's set, without opus) */
+  translatableCodecs: string[];
+  /** keep a section's previous object when its new text fails to apply (default: removed) */
+  keepOldObjectOnFailure: boolean;
+}
+
+export interface LoadedObjects {
+  endpoints: string[];
+  aors: string[];
+  auths: string[];
+  /** endpoint id → callerid number ('' when none) */
+  callerids: Record<string, string>;
+  /** aor id → max_contacts as written ('0' when not set) */
+  maxContacts: Record<string, string>;
+  /** id → the object's fields, for a closer look */
+  objects: Record<string, Record<string, { section: string; fields: Record<string, string> }>>;
+  /** wizard sections the fake has seen (lower-cased name → name) */
+  lastSeen: Record<string, string>;
+}
+
+export interface FakeAsterisk {
+  home: string;
+  /** the wrapper script: `<home>/asterisk` */
+  bin: string;
+  argv(command: string): string[];
+  /** `[bin, '-rx', 'module reload res_pjsip.so']` */
+  reloadArgv: string[];
+  setMode(partial: Partial<FakeAsteriskMode>): void;
+  mode(): Partial<FakeAsteriskMode>;
+  loaded(): Promise<LoadedObjects>;
+  /** every command received, oldest first */
+  commands(): Promise<string[]>;
+  /** how many `module reload …` commands were received */
+  reloadCount(): Promise<number>;
+  /** what the real one would have logged */
+  log(): Promise<string>;
+  /** forget everything loaded, as an Asterisk restart does (the next reload applies every section) */
+  restart(): void;
+  cleanup(): void;
+}
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function createFakeAsterisk(opts: Partial<FakeAsteriskMode> = {}): FakeAsterisk {
+  const home = mkdtempSync(join(tmpdir(), 'fake-asterisk-'));
+  const bin = join(home, 'asterisk');
+  writeFileSync(
+    bin,
+    `#!/bin/sh\nFAKE_ASTERISK_HOME=${shQuote(home)}\nexport FAKE_ASTERISK_HOME\n` +
+      `exec ${shQuote(process.execPath)} ${shQuote(FAKE_ASTERISK_SCRIPT)} "$@"\n`,
+  );
+  chmodSync(bin, 0o755);
+  const configPath = join(home, 'config.json');
+  const mode: Partial<FakeAsteriskMode> = { confPath: join(home, 'pjsip_wizard.conf'), ...opts };
+  const save = () => writeFileSync(configPath, JSON.stringify(mode, null, 1));
+  save();
+
+  const readLines = async (name: string): Promise<string[]> => {
+    try {
+      return (await readFile(join(home, name), 'utf8')).split('\n').filter(Boolean);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  };
+
+  return {
+    home,
+    bin,
+    argv: (command) => [bin, '-rx', command],
+    reloadArgv: [bin, '-rx', 'module reload res_pjsip.so'],
+    setMode(partial) {
+      Object.assign(mode, partial);
+      save();
+    },
+    mode: () => ({ ...mode }),
+    async loaded() {
+      const path = join(home, 'loaded.json');
+      const state = existsSync(path)
+        ? (JSON.parse(await readFile(path, 'utf8')) as {
+            objects: LoadedObjects['objects'];
+            lastSeen: Record<string, { name: string }>;
+          })
+        : { objects: { endpoint: {}, aor: {}, auth: {} }, lastSeen: {} };
+      const ids = (type: string) => Object.keys(state.objects[type] ?? {}).sort();
+      const callerids: Record<string, string> = {};
+      for (const [id, o] of Object.entries(state.objects.endpoint ?? {})) {
+        const m = /<([^>]*)>/.exec(o.fields.callerid ?? '');
+        callerids[id] = m ? (m[1] ?? '').trim() : '';
+      }
+      const maxContacts: Record<string, string> = {};
+      for (const [id, o] of Object.entries(state.objects.aor ?? {})) maxContacts[id] = o.fields.max_contacts ?? '0';
+      return {
+        endpoints: ids('endpoint'),
+        aors: ids('aor'),
+        auths: ids('auth'),
+        callerids,
+        maxContacts,
+        objects: state.objects,
+        lastSeen: Object.fromEntries(Object.entries(state.lastSeen).map(([k, v]) => [k, v.name])),
+      };
+    },
+    async commands() {
+      return (await readLines('calls.log')).map((l) => JSON.parse(l) as string);
+    },
+    async reloadCount() {
+      return (await this.commands()).filter((c) => /^\s*module\s+reload\b/.test(c)).length;
+    },
+    async log() {
+      return (await readLines('asterisk.log')).join('\n');
+    },
+    restart() {
+      rmSync(join(home, 'loaded.json'), { force: true });
+    },
+    cleanup() {
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
