@@ -2,8 +2,12 @@
 // reached a verdict, an exponential backoff after a transient failure. A trigger (SIGHUP, a drift
 // event) starts a pass at once, or right after the pass in hand. stop() lets the pass in hand
 // finish and starts no other: a pass cut short could leave a rollback half done.
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { Backoff, DEFAULT_BACKOFF, jitteredInterval, type BackoffPolicy } from './backoff.js';
 import type { Health } from './http.js';
+import { isLive, readLockHolder } from './lock.js';
 
 /** What the loop needs to know of a pass (structurally a subset of PassResult in pass.ts). */
 export interface LoopPassResult {
@@ -199,4 +203,63 @@ export class ReconcileLoop<R extends LoopPassResult = LoopPassResult> {
       this.#timer = setTimeout(() => finish({ reason: after }), delayMs);
     });
   }
+}
+
+// The running loop's pid file, `<stateDir>/reconcile.pid`: `reconcile --now` signals this pid. The
+// lock alone is not enough: a one-shot `apply` holds it too, and SIGHUP would simply kill that.
+
+export interface LoopPidFile {
+  pid: number;
+  startedAt: string;
+  hostname: string;
+}
+
+export function pidFilePath(stateDir: string): string {
+  return join(stateDir, 'reconcile.pid');
+}
+
+/** written only after the SIGHUP handler is installed, so a --now never kills a starting loop */
+export async function writePidFile(stateDir: string): Promise<LoopPidFile> {
+  const me: LoopPidFile = { pid: process.pid, startedAt: new Date().toISOString(), hostname: hostname() };
+  const path = pidFilePath(stateDir);
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, JSON.stringify(me) + '\n', { mode: 0o644 });
+  await rename(temp, path);
+  return me;
+}
+
+/** removes the pid file if it is still ours */
+export async function removePidFile(stateDir: string): Promise<void> {
+  const cur = await readPidFile(stateDir);
+  if (cur?.pid === process.pid && cur.hostname === hostname()) await rm(pidFilePath(stateDir), { force: true });
+}
+
+export async function readPidFile(stateDir: string): Promise<LoopPidFile | null> {
+  try {
+    const v = JSON.parse(await readFile(pidFilePath(stateDir), 'utf8')) as Partial<LoopPidFile>;
+    if (typeof v.pid !== 'number' || typeof v.hostname !== 'string') return null;
+    return { pid: v.pid, startedAt: String(v.startedAt ?? ''), hostname: v.hostname };
+  } catch {
+    return null;
+  }
+}
+
+/** the pid file's process when it runs on this host, or why not */
+export async function runningLoop(stateDir: string): Promise<{ pid: LoopPidFile } | { none: string }> {
+  const pid = await readPidFile(stateDir);
+  if (!pid) return { none: `no reconcile loop runs on ${stateDir} (no ${pidFilePath(stateDir)})` };
+  if (pid.hostname !== hostname()) return { none: `the reconcile loop on ${stateDir} runs on host ${pid.hostname}, not here` };
+  try {
+    process.kill(pid.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') {
+      return { none: `no reconcile loop runs on ${stateDir} (pid ${pid.pid} in ${pidFilePath(stateDir)} is gone)` };
+    }
+  }
+  // after a crash the pid may belong to some other program by now: the lock must name it too
+  const holder = await readLockHolder(stateDir);
+  if (!holder || holder.pid !== pid.pid || !isLive(holder)) {
+    return { none: `no reconcile loop runs on ${stateDir} (pid ${pid.pid} does not hold the lock; stale ${pidFilePath(stateDir)})` };
+  }
+  return { pid };
 }
