@@ -32,6 +32,8 @@ export interface DriftWatchOptions {
 export interface DriftWatch {
   /** hand edits seen since start (one per distinct drifted content) */
   readonly events: number;
+  /** checks finished so far (a check compares the file with the expected hash) */
+  readonly checks: number;
   /** check now if a check was put off while a pass ran */
   recheck(): void;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startDriftWatch(opts: DriftWatchOptions): Promise<DriftWat
   /** the drifted content already reported: the same bytes again are not a new event */
   let lastTriggered: string | null | undefined;
   let events = 0;
+  let checks = 0;
 
   const check = async (): Promise<void> => {
     if (closed) return;
@@ -91,7 +94,7 @@ export async function startDriftWatch(opts: DriftWatchOptions): Promise<DriftWat
     // one check at a time, in order: two overlapping reads could report the same edit twice
     checking = checking.then(check).catch((err: unknown) => {
       opts.log('error', 'drift.check-error', { file, error: err instanceof Error ? err.message : String(err) });
-    });
+    }).finally(() => { checks += 1; });
   };
   const schedule = (event: string): void => {
     if (closed) return;
@@ -124,6 +127,9 @@ export async function startDriftWatch(opts: DriftWatchOptions): Promise<DriftWat
   return {
     get events() {
       return events;
+    },
+    get checks() {
+      return checks;
     },
     recheck() {
       if (deferred) {
