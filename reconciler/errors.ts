@@ -1,7 +1,7 @@
 // Every failure of a pass, sorted by what happens next: transient → retry with backoff; stalled →
 // wait for a new commit (or a fix on the host); failed → the change was rolled back, a new commit
 // or a human is needed. This is the one place that turns raw git/child-process output into those.
-import type { ExecResult } from './target.js';
+import type { AsteriskFailure } from './asterisk.js';
 
 export type ErrorKind = 'transient' | 'stalled' | 'failed';
 
@@ -11,7 +11,7 @@ export type Reason =
   | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
   | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
-  | 'ReloadCommandUnknown' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
+  | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
   | 'WriteFailed' | 'TargetUnreachable' | 'Internal';
 
 export class PassError extends Error {
@@ -39,42 +39,20 @@ export function fetchError(err: unknown, repo: string): PassError {
   return transient('FetchFailed', `cannot fetch ${repo}: ${text || 'git failed'}; keeping the live file`);
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? '';
-}
+const ASTERISK_REASONS: Record<AsteriskFailure, { kind: ErrorKind; reason: Reason; why: string }> = {
+  unreachable: { kind: 'transient', reason: 'AsteriskUnreachable', why: 'Asterisk is not reachable' },
+  timeout: { kind: 'transient', reason: 'AsteriskTimeout', why: 'Asterisk did not answer in time' },
+  queued: { kind: 'transient', reason: 'AsteriskBooting', why: 'Asterisk is still starting and queued the request' },
+  'in-progress': { kind: 'transient', reason: 'ReloadInProgress', why: 'another module reload is in progress' },
+  'no-such-command': { kind: 'failed', reason: 'AsteriskCommandUnknown', why: 'Asterisk does not know the command (check asterisk.cli / asterisk.reload)' },
+  'no-such-module': { kind: 'failed', reason: 'ReloadModuleMissing', why: 'Asterisk has no such module (check asterisk.reload; is res_pjsip loaded?)' },
+  'unexpected-output': { kind: 'failed', reason: 'AsteriskUnexpectedOutput', why: 'Asterisk answered something unexpected' },
+};
 
-/**
- * The trouble in an `asterisk -rx` answer that stops us from trusting it, or null when Asterisk
- * answered. `asterisk -rx` exits 0 whenever it reached Asterisk, even for `No such command`.
- */
-export function asteriskExecError(r: ExecResult, what: string): PassError | null {
-  if (r.timedOut) return transient('AsteriskTimeout', `${what}: no answer from Asterisk before the timeout; the command was killed`);
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (/Unable to connect to remote asterisk/i.test(out) || (r.code !== 0 && r.code !== null)) {
-    const detail = firstLine(r.stderr) || firstLine(r.stdout) || `exit code ${String(r.code)}`;
-    return transient('AsteriskUnreachable', `${what}: Asterisk is not reachable (${detail})`);
-  }
-  if (r.code === null) return transient('AsteriskUnreachable', `${what}: the Asterisk CLI was killed by a signal`);
-  if (/No such command/i.test(out)) {
-    return failed('ReloadCommandUnknown', `${what}: Asterisk does not know the command (${firstLine(r.stdout)}); check asterisk.cli / asterisk.reload in the config`);
-  }
-  return null;
-}
-
-/** Classify the reload answer: only `reloaded successfully` counts, never the exit code alone. */
-export function reloadError(r: ExecResult): PassError | null {
-  const err = asteriskExecError(r, 'reload');
-  if (err) return err;
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (/reloaded successfully/i.test(out)) return null;
-  if (/No such module/i.test(out)) {
-    return failed('ReloadModuleMissing', `reload: ${firstLine(r.stdout)}; is res_pjsip loaded? (asterisk.reload in the config)`);
-  }
-  if (/request queued/i.test(out)) {
-    return transient('AsteriskBooting', `reload: Asterisk queued the reload (${firstLine(r.stdout)}); it is still starting`);
-  }
-  if (/already in progress/i.test(out)) {
-    return transient('ReloadInProgress', `reload: another module reload is in progress; retrying later`);
-  }
-  return failed('ReloadFailed', `reload: Asterisk did not say 'reloaded successfully' (${firstLine(r.stdout) || 'no output'})`);
+/** An `asterisk -rx` failure (reconciler/asterisk.ts) as a pass error; `what` names the command. */
+export function asteriskError(failure: { reason: AsteriskFailure; detail: string }, what: string): PassError {
+  const m = ASTERISK_REASONS[failure.reason];
+  // a reload that answered anything but `reloaded successfully` is the reload failing
+  const reason: Reason = what === 'reload' && failure.reason === 'unexpected-output' ? 'ReloadFailed' : m.reason;
+  return new PassError(m.kind, reason, `${what}: ${m.why}: ${failure.detail}`);
 }

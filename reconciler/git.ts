@@ -111,7 +111,7 @@ export async function readSourcesAtRev(repoDir: string, rev: string, extensionsP
   const entries: { oid: string; name: string }[] = [];
   for (const rec of listing.toString('utf8').split('\0')) {
     const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
-    if (m && m[2] === 'blob' && /\.ya?ml$/i.test(m[4]!)) entries.push({ oid: m[3]!, name: m[4]! });
+    if (m && m[2] === 'blob' && /\.ya?ml$/.test(m[4]!)) entries.push({ oid: m[3]!, name: m[4]! });
   }
   if (entries.length === 0) return [];
   const batch = await gitBytes(repoDir, ['cat-file', '--batch'], entries.map((e) => e.oid).join('\n') + '\n');

@@ -82,6 +82,8 @@ export interface PassContext {
   reloads: number;
   changes?: { added: string[]; removed: string[]; changed: string[] };
   warnings: string[];
+  /** formatted compile diagnostics of a commit that does not compile */
+  diagnostics?: string[];
   /** set by the step that finished the pass */
   lastApplied?: LastApplied;
 }

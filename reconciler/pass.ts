@@ -1,0 +1,204 @@
+// One reconcile pass: a list of named steps, each `(ctx) → continue | stop`, run in order until one
+// stops or throws; the status is written in a `finally`, whatever happened. The caller holds the lock.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { compile } from '../compiler/compile.js';
+import type { SecretResolver } from '../compiler/types.js';
+import type { ReconcilerConfig } from './config.js';
+import { PassError, fetchError, messageOf, stalled, type ErrorKind } from './errors.js';
+import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
+import { createLogger, type Logger } from './log.js';
+import { readStatus, recordPass, type LastApplied } from './state.js';
+import { compareStep } from './steps/compare.js';
+import { backupStep, dryRunStep, reloadStep, verifyStep, writeStep } from './steps/deploy.js';
+import { guardStep, hostCheckStep } from './steps/guards.js';
+import { compileStep, fetchStep, readLiveStep, signatureStep, upToDateStep } from './steps/source.js';
+import type { Condition, PassContext, PassDeps, PassOutcome, PassResult, PassSource, Step } from './steps/types.js';
+import type { Target } from './target.js';
+import { createTarget } from './targets/index.js';
+
+export type { PassDeps, PassResult, PassSource, PassOutcome, Condition } from './steps/types.js';
+
+/** The order of a pass. Each step is small and lives in reconciler/steps/. */
+export const STEPS: readonly Step[] = [
+  fetchStep, signatureStep, readLiveStep, upToDateStep, compileStep, compareStep,
+  guardStep, hostCheckStep, dryRunStep, backupStep, writeStep, reloadStep, verifyStep,
+];
+
+const CONDITION: Record<PassOutcome, Condition> = {
+  applied: 'Ready', unchanged: 'Ready', 'drift-corrected': 'Ready', 'dry-run': 'Ready',
+  'drift-reported': 'Stalled', stalled: 'Stalled', failed: 'Failed', transient: 'Failed',
+};
+const OUTCOME_OF: Record<ErrorKind, PassOutcome> = { transient: 'transient', stalled: 'stalled', failed: 'failed' };
+
+export interface PassOptions {
+  dryRun?: boolean;
+  /** what started the pass, for logs and history: 'apply', 'interval', 'sighup', 'drift', … */
+  trigger: string;
+}
+
+export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassResult> {
+  const clock = deps.clock ?? (() => new Date());
+  const startedAt = clock();
+  const t0 = performance.now();
+  const dryRun = opts.dryRun ?? false;
+  const ctx: PassContext = { deps, dryRun, trigger: opts.trigger, status: await readStatus(deps.config.stateDir), reloads: 0, warnings: [] };
+  const steps: NonNullable<PassResult['steps']> = [];
+  let end: { result: PassOutcome; reason: string; message: string } = { result: 'failed', reason: 'Internal', message: 'the pass did not finish' };
+  deps.log.info('pass.start', { trigger: opts.trigger, dryRun, target: deps.target.describe });
+  let result: PassResult | undefined;
+  try {
+    for (const step of STEPS) {
+      const s0 = performance.now();
+      let r;
+      try {
+        r = await step.run(ctx);
+      } catch (err) {
+        steps.push({ name: step.name, outcome: 'fail', ms: Math.round(performance.now() - s0) });
+        throw err;
+      }
+      steps.push({ name: step.name, outcome: r.outcome, ms: Math.round(performance.now() - s0) });
+      if (r.outcome === 'stop') {
+        end = { result: r.result, reason: r.reason, message: r.message };
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof PassError) end = { result: OUTCOME_OF[err.kind], reason: err.reason, message: err.message };
+    else end = { result: 'failed', reason: 'Internal', message: `internal error in the pass: ${messageOf(err)}` };
+  } finally {
+    result = {
+      result: end.result,
+      condition: CONDITION[end.result],
+      reason: end.reason,
+      message: deps.log.redact(end.message),
+      ...(ctx.commit ? { commit: ctx.commit } : {}),
+      ...(ctx.compiled ? { hash: ctx.compiled.hash } : ctx.status.lastApplied && end.result === 'unchanged' ? { hash: ctx.status.lastApplied.hash } : {}),
+      reloaded: ctx.reloads > 0,
+      reloadCount: ctx.reloads,
+      transient: end.result === 'transient',
+      trigger: opts.trigger,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(performance.now() - t0),
+      steps,
+      ...(ctx.diagnostics ? { diagnostics: ctx.diagnostics } : {}),
+      ...(ctx.changes && (end.result === 'applied' || end.result === 'drift-corrected' || end.result === 'dry-run') ? { changes: ctx.changes } : {}),
+    };
+    if (!dryRun) {
+      try {
+        await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, ...lastAppliedOf(ctx, result, clock()) });
+      } catch (err) {
+        deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
+      }
+    }
+    const level = result.condition === 'Ready' ? 'info' : result.transient ? 'warn' : 'error';
+    deps.log.log(level, 'pass.done', { result: result.result, condition: result.condition, reason: result.reason,
+      message: result.message, commit: result.commit, reloaded: result.reloaded, durationMs: result.durationMs });
+  }
+  return result;
+}
+
+/** What is live after a successful pass (a new file, or the same file under a newer commit). */
+function lastAppliedOf(ctx: PassContext, result: PassResult, now: Date): { lastApplied?: LastApplied } {
+  if (result.condition !== 'Ready' || ctx.dryRun || !ctx.commit) return {};
+  if (ctx.compiled && ctx.desiredSha) {
+    return { lastApplied: { commit: ctx.commit, hash: ctx.compiled.hash, fileSha256: ctx.desiredSha, time: now.toISOString(),
+      ...(ctx.inputKey ? { inputKey: ctx.inputKey } : {}),
+      extensions: ctx.compiled.model.extensions.map((e) => e.number) } };
+  }
+  const last = ctx.status.lastApplied;
+  return last ? { lastApplied: { ...last, commit: ctx.commit } } : {};
+}
+
+/** The checkout of the configured branch as a pass's source. */
+export function gitSource(config: ReconcilerConfig, verify?: (repoDir: string, commit: string) => Promise<void>): PassSource {
+  const { repo, branch, checkoutDir, extensionsPath } = config.source;
+  const source: PassSource = {
+    async update(dryRun) {
+      try {
+        const git = await ensureClone(repo, checkoutDir);
+        return await fetchAndReset(git, branch, { reset: !dryRun });
+      } catch (err) {
+        throw fetchError(err, repo);
+      }
+    },
+    read: (commit) => readSourcesAtRev(checkoutDir, commit, extensionsPath),
+  };
+  if (verify) source.verifySignature = (commit) => verify(checkoutDir, commit);
+  return source;
+}
+
+async function fileFingerprint(paths: (string | undefined)[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const p of paths) {
+    if (!p) continue;
+    h.update(p + '\0');
+    h.update(await readFile(p).catch(() => Buffer.from('(missing)')));
+  }
+  return h.digest('hex');
+}
+
+export interface LoadPassDepsOptions {
+  log?: Logger;
+  /** a Target built elsewhere (tests); otherwise built from config.target */
+  target?: Target;
+  secrets?: SecretResolver;
+  verifySignature?: (repoDir: string, commit: string) => Promise<void>;
+}
+
+/**
+ * Everything a pass needs, from a config. Signature checks and host secrets are wired in when their
+ * modules are present in this build (reconciler/signature.ts, reconciler/secrets/).
+ */
+export async function loadPassDeps(config: ReconcilerConfig, options: LoadPassDepsOptions = {}): Promise<PassDeps> {
+  const log = options.log ?? createLogger();
+  const target = options.target ?? (await createTarget(config));
+  const verify = options.verifySignature ?? (config.source.verify ? await loadSignatureCheck(config) : undefined);
+  const secrets = options.secrets ?? (config.secrets ? await loadSecretResolver(config, log) : undefined);
+  const deps: PassDeps = { config, source: gitSource(config, verify), target, log, compile };
+  if (secrets) {
+    // every password handed to the compiler is learnt by the logger, so no line can print it
+    deps.secrets = (auth, ext) => {
+      const v = secrets(auth, ext);
+      if (v !== undefined) log.addSecret(v);
+      return v;
+    };
+  }
+  if (config.secrets) deps.secretsFingerprint = () => fileFingerprint([config.secrets?.file, config.secrets?.ageIdentity]);
+  return deps;
+}
+
+// The optional modules are looked up by name at run time so this file builds without them.
+type SignatureModule = { verifyCommitSignature?: (repoDir: string, commit: string, opts: NonNullable<ReconcilerConfig['source']['verify']>) => Promise<void> };
+type SecretsModule = { createSecretResolver?: (opts: NonNullable<ReconcilerConfig['secrets']>) => Promise<SecretResolver> };
+
+async function optionalModule<T>(path: string): Promise<T | undefined> {
+  try {
+    return (await import(path)) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+async function loadSignatureCheck(config: ReconcilerConfig): Promise<((repoDir: string, commit: string) => Promise<void>) | undefined> {
+  const mod = await optionalModule<SignatureModule>(['.', 'signature.js'].join('/'));
+  const check = mod?.verifyCommitSignature;
+  if (!check) return undefined; // the signature step then refuses every commit: verify was asked for
+  return async (repoDir, commit) => {
+    try {
+      await check(repoDir, commit, config.source.verify!);
+    } catch (err) {
+      throw err instanceof PassError ? err : stalled('SignatureInvalid', `commit ${commit.slice(0, 12)}: ${messageOf(err)}; not deployed`);
+    }
+  };
+}
+
+async function loadSecretResolver(config: ReconcilerConfig, log: Logger): Promise<SecretResolver | undefined> {
+  const mod = await optionalModule<SecretsModule>(['.', 'secrets', 'resolver.js'].join('/'));
+  if (!mod?.createSecretResolver) {
+    log.warn('secrets.unavailable', { message: 'secrets are configured but this build cannot open them; { secret } and { encrypted } passwords stay unresolved' });
+    return undefined;
+  }
+  return mod.createSecretResolver(config.secrets!);
+}

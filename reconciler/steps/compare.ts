@@ -1,0 +1,59 @@
+// Compare what the commit compiles to with the live file: equal (by sha256) → nothing to do; the
+// live file edited by hand since we wrote it → drift, logged with a redacted diff.
+import { createTwoFilesPatch } from 'diff';
+import { redact } from '../log.js';
+import type { PassContext, Step } from './types.js';
+import { extensionChanges } from './wizard-file.js';
+
+const DIFF_TIMEOUT_MS = 500;
+const DIFF_MAX_LINES = 400;
+
+/** The redacted unified diff live → desired, or a summary when it would take too long to compute. */
+export function redactedDiff(liveText: string, desiredRedacted: string, file: string, secrets: Iterable<string> = []): string {
+  const before = redact(liveText, secrets);
+  const patch = createTwoFilesPatch(`${file} (live)`, `${file} (from git)`, before, desiredRedacted, undefined, undefined,
+    { context: 3, timeout: DIFF_TIMEOUT_MS });
+  if (patch === undefined) {
+    const a = before.split('\n').length;
+    const b = desiredRedacted.split('\n').length;
+    return `(diff too large to show in ${DIFF_TIMEOUT_MS} ms: live ${a} lines, from git ${b} lines)`;
+  }
+  const lines = patch.split('\n');
+  return lines.length > DIFF_MAX_LINES
+    ? [...lines.slice(0, DIFF_MAX_LINES), `… ${lines.length - DIFF_MAX_LINES} more lines`].join('\n')
+    : patch;
+}
+
+function lastAppliedText(ctx: PassContext): string {
+  const last = ctx.status.lastApplied;
+  return last ? `${last.commit.slice(0, 12)} at ${last.time}` : 'never';
+}
+
+export const compareStep: Step = {
+  name: 'compare',
+  async run(ctx) {
+    const { config, log } = ctx.deps;
+    const compiled = ctx.compiled!;
+    const live = ctx.live ?? null;
+    ctx.changes = extensionChanges(live?.toString('utf8') ?? '', compiled.conf);
+    if (ctx.liveSha === ctx.desiredSha) {
+      return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
+        message: `nothing Asterisk sees changed: commit ${ctx.commit!.slice(0, 12)} compiles to the live file (${compiled.hash.slice(0, 12)})` };
+    }
+    const last = ctx.status.lastApplied;
+    // drift: what we last wrote is still what git wants, but the live file is no longer it
+    if (last && last.fileSha256 === ctx.desiredSha) {
+      ctx.drift = true;
+      const diff = redactedDiff(live?.toString('utf8') ?? '', compiled.redacted, config.target.liveFile);
+      log.warn('drift.detected', {
+        file: config.target.liveFile, mode: config.drift.mode, lastApplied: lastAppliedText(ctx),
+        liveSha256: ctx.liveSha || '(missing)', expectedSha256: ctx.desiredSha, diff,
+      });
+      if (config.drift.mode === 'report') {
+        return { outcome: 'stop', result: 'drift-reported', reason: 'DriftDetected',
+          message: `${config.target.liveFile} was changed by hand since ${lastAppliedText(ctx)}; drift mode is report, so it was left as it is` };
+      }
+    }
+    return { outcome: 'continue' };
+  },
+};

@@ -1,0 +1,102 @@
+// The first steps of a pass: get the branch head, check its signature, read the live file, skip the
+// compile when nothing that goes into it changed, and compile.
+import { createHash } from 'node:crypto';
+import { formatConfigDiagnostic } from '../config.js';
+import { PassError, messageOf, stalled, transient } from '../errors.js';
+import { sha256 } from '../state.js';
+import type { Step } from './types.js';
+import { PACKAGE_VERSION } from './version.js';
+import { wizardExtensions } from './wizard-file.js';
+
+export const fetchStep: Step = {
+  name: 'fetch',
+  async run(ctx) {
+    ctx.commit = await ctx.deps.source.update(ctx.dryRun);
+    ctx.deps.log.info('source.fetched', { commit: ctx.commit, branch: ctx.deps.config.source.branch });
+    return { outcome: 'continue' };
+  },
+};
+
+export const signatureStep: Step = {
+  name: 'verify-signature',
+  async run(ctx) {
+    const { source, config } = ctx.deps;
+    if (!config.source.verify) return { outcome: 'continue' };
+    if (!source.verifySignature) {
+      throw stalled('SignatureInvalid', 'source.verify is configured but this build cannot check signatures; refusing to deploy unverified commits');
+    }
+    await source.verifySignature(ctx.commit!);
+    ctx.deps.log.info('source.signature-good', { commit: ctx.commit });
+    return { outcome: 'continue' };
+  },
+};
+
+export const readLiveStep: Step = {
+  name: 'read-live',
+  async run(ctx) {
+    const { target, config } = ctx.deps;
+    try {
+      ctx.live = await target.readFile(config.target.liveFile);
+    } catch (err) {
+      throw err instanceof PassError ? err
+        : transient('TargetUnreachable', `cannot read ${config.target.liveFile} on ${target.describe}: ${messageOf(err)}`);
+    }
+    ctx.liveSha = ctx.live === null ? '' : sha256(ctx.live);
+    ctx.liveExtensions = ctx.live === null ? [] : wizardExtensions(ctx.live.toString('utf8'));
+    return { outcome: 'continue' };
+  },
+};
+
+/** Everything that decides the compiled bytes; equal key + a live file equal to what we wrote → nothing to do. */
+async function inputKey(ctx: Parameters<Step['run']>[0]): Promise<string> {
+  const { config, secretsFingerprint } = ctx.deps;
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ commit: ctx.commit, path: config.source.extensionsPath, version: PACKAGE_VERSION }));
+  if (secretsFingerprint) h.update(await secretsFingerprint());
+  return h.digest('hex');
+}
+
+export const upToDateStep: Step = {
+  name: 'up-to-date',
+  async run(ctx) {
+    ctx.inputKey = await inputKey(ctx);
+    const last = ctx.status.lastApplied;
+    if (last?.inputKey === ctx.inputKey && last.fileSha256 === ctx.liveSha) {
+      ctx.desiredSha = last.fileSha256;
+      return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
+        message: `nothing changed: commit ${ctx.commit!.slice(0, 12)} is live and the file is as written (${last.hash.slice(0, 12)})` };
+    }
+    return { outcome: 'continue' };
+  },
+};
+
+export const compileStep: Step = {
+  name: 'compile',
+  async run(ctx) {
+    const { source, config, log } = ctx.deps;
+    try {
+      ctx.sources = await source.read(ctx.commit!);
+    } catch (err) {
+      throw stalled('SourceMissing', `commit ${ctx.commit!.slice(0, 12)}: ${messageOf(err)}; keeping the live file`);
+    }
+    const label = `${config.source.extensionsPath.replace(/\/?$/, '/')}`;
+    const result = ctx.deps.compile(ctx.sources, { sourceLabel: label, ...(ctx.deps.secrets ? { secrets: ctx.deps.secrets } : {}) });
+    const shown = (d: Parameters<typeof formatConfigDiagnostic>[0]) => log.redact(formatConfigDiagnostic({ ...d, file: `${label}${d.file}` }));
+    if (!result.ok) {
+      const errors = result.diagnostics.filter((d) => d.severity === 'error');
+      const err = stalled('CompileFailed', `commit ${ctx.commit!.slice(0, 12)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}); ` +
+        `keeping the live file. First: ${errors[0] ? shown(errors[0]) : 'unknown'}`);
+      ctx.diagnostics = result.diagnostics.map(shown);
+      throw err;
+    }
+    for (const d of result.diagnostics) log.warn('compile.warning', { commit: ctx.commit, diagnostic: shown(d) });
+    if (!result.deployable) {
+      throw stalled('SecretsUnresolved', `commit ${ctx.commit!.slice(0, 12)} compiles but some passwords could not be opened on this host ` +
+        '(missing { secret } in the secrets file, or an { encrypted } value not sealed to this host); nothing written');
+    }
+    ctx.compiled = result;
+    ctx.desired = Buffer.from(result.conf, 'utf8');
+    ctx.desiredSha = sha256(ctx.desired);
+    return { outcome: 'continue' };
+  },
+};
