@@ -131,6 +131,31 @@ test('an unknown codec fails the endpoint; known ones with ! and :ms pass', asyn
   assert.equal((await f.loaded()).endpoints, ['6000']);
 });
 
+test('a good section turned bad: its endpoint goes (default), or its old one stays (keepOldObjectOnFailure)', async () => {
+  for (const keep of [false, true]) {
+    const f = fake({ keepOldObjectOnFailure: keep });
+    f.write(TEMPLATE + section('6000'));
+    await reload(f);
+    f.write(TEMPLATE + section('6000', 'endpoint/media_encryption = maybe\n'));
+    const r = await reload(f);
+    assert.is(r.stdout, "Module 'res_pjsip.so' reloaded successfully.\n");
+    const l = await f.loaded();
+    assert.equal(l.endpoints, keep ? ['6000'] : []);
+    assert.equal(l.aors, ['6000'], 'the aor applied fine either way');
+    if (keep) assert.is(l.objects.endpoint!['6000']!.fields.media_encryption, undefined);
+  }
+});
+
+test('sends_auth makes an outbound auth; without its username neither auth is made', async () => {
+  const f = fake();
+  f.write(TEMPLATE + section('6000', 'sends_auth = yes\noutbound_auth/username = out\n') + section('6001', 'sends_auth = yes\n'));
+  await reload(f);
+  const l = await f.loaded();
+  assert.equal(l.auths, ['6000-iauth', '6000-oauth']);
+  assert.is(l.objects.endpoint!['6000']!.fields.outbound_auth, '6000-oauth');
+  assert.equal(l.endpoints, ['6000', '6001']);
+});
+
 // ---- Listing what is loaded
 test('pjsip show endpoints: legend, one block per endpoint, Objects found', async () => {
   const f = fake();
@@ -363,6 +388,16 @@ test('several fakes run side by side without sharing state; commands are counted
   const alsoSplit = await run([a.bin, '-r', '-x', 'module reload res_pjsip.so']);
   assert.is(alsoSplit.stdout, "Module 'res_pjsip.so' reloaded successfully.\n");
   assert.is(await a.reloadCount(), 2);
+});
+
+test('a fake in a given folder keeps what it loaded between uses', async () => {
+  const first = fake();
+  first.write(TEMPLATE + section('6000'));
+  await reload(first);
+  const again = createFakeAsterisk({ transports: [] }, { home: first.home });
+  assert.is(again.mode().confPath, first.conf);
+  assert.equal((await again.loaded()).endpoints, ['6000']);
+  assert.is((await rx(again, 'pjsip show transports')).stdout, 'No objects found.\n');
 });
 
 test('hang: no answer until killed', async () => {

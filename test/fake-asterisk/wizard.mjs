@@ -18,7 +18,7 @@ const last = (vars, name) => {
 };
 
 function prefixed(vars, prefix) {
-  return vars.filter((v) => v.name.startsWith(prefix)).map((v) => ({ name: v.name.slice(prefix.length), value: v.value }));
+  return vars.filter((v) => v.name.startsWith(prefix) && v.name.length > prefix.length).map((v) => ({ name: v.name.slice(prefix.length), value: v.value }));
 }
 
 class ApplyError extends Error {}
@@ -75,9 +75,10 @@ function build(type, cat, config) {
     }
     case 'auth': {
       const out = [];
+      // outbound first: when it fails, the inbound auth is not even tried
       for (const [prefix, flag, suffix, verb] of [
-        ['inbound_auth/', 'accepts_auth', 'iauth', 'accepts_auth'],
         ['outbound_auth/', 'sends_auth', 'oauth', 'sends_auth'],
+        ['inbound_auth/', 'accepts_auth', 'iauth', 'accepts_auth'],
       ]) {
         if (!isTrue(last(vars, flag))) continue;
         const own = prefixed(vars, prefix);
@@ -139,7 +140,8 @@ function applySection(state, cat, key, config, log) {
       if (!(err instanceof ApplyError)) throw err;
       log(err.message);
       failed = true;
-      // the section's old object of this type is not kept (configurable: the real code may keep it)
+      // BEHAVIOR.md: the endpoint is then missing. Asterisk's source suggests that an object made
+      // from an earlier, good text of the section stays loaded instead: keepOldObjectOnFailure.
       if (!config.keepOldObjectOnFailure) removeWizardObjects(objects, key);
       continue;
     }

@@ -1,12 +1,17 @@
 // Sets up one fake Asterisk in its own temp folder: a tiny `asterisk` wrapper script that points the
 // fake at that folder, so callers run `[bin, '-rx', cmd]` with no environment. Several can coexist.
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FAKE_ASTERISK_SCRIPT = fileURLToPath(new URL('../fake-asterisk/asterisk.mjs', import.meta.url));
+// next to this file under test/, or from a build under dist/test/helpers/ (the .mjs is not copied)
+export const FAKE_ASTERISK_SCRIPT = [
+  '../fake-asterisk/asterisk.mjs',
+  '../../../test/fake-asterisk/asterisk.mjs',
+].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((p) => existsSync(p)) ??
+  fileURLToPath(new URL('../fake-asterisk/asterisk.mjs', import.meta.url));
 
 export interface FakeAsteriskMode {
   /** the pjsip_wizard.conf a reload reads */
@@ -68,8 +73,13 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function createFakeAsterisk(opts: Partial<FakeAsteriskMode> = {}): FakeAsterisk {
-  const home = mkdtempSync(join(tmpdir(), 'fake-asterisk-'));
+/**
+ * A new fake in a temp folder, or in `where.home` (created if needed, its state kept: a demo uses
+ * that to keep what was loaded between runs; `opts` then update its earlier mode).
+ */
+export function createFakeAsterisk(opts: Partial<FakeAsteriskMode> = {}, where: { home?: string } = {}): FakeAsterisk {
+  const home = where.home ?? mkdtempSync(join(tmpdir(), 'fake-asterisk-'));
+  mkdirSync(home, { recursive: true });
   const bin = join(home, 'asterisk');
   writeFileSync(
     bin,
@@ -78,7 +88,8 @@ export function createFakeAsterisk(opts: Partial<FakeAsteriskMode> = {}): FakeAs
   );
   chmodSync(bin, 0o755);
   const configPath = join(home, 'config.json');
-  const mode: Partial<FakeAsteriskMode> = { confPath: join(home, 'pjsip_wizard.conf'), ...opts };
+  const earlier = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as Partial<FakeAsteriskMode>) : {};
+  const mode: Partial<FakeAsteriskMode> = { confPath: join(home, 'pjsip_wizard.conf'), ...earlier, ...opts };
   const save = () => writeFileSync(configPath, JSON.stringify(mode, null, 1));
   save();
 
