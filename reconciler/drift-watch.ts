@@ -98,7 +98,7 @@ export async function startDriftWatch(opts: DriftWatchOptions): Promise<DriftWat
   };
   const schedule = (event: string): void => {
     if (closed) return;
-    opts.log('info', 'drift.event', { file, event });
+    opts.log('info', 'drift.event', { file, change: event });
     clearTimeout(timer);
     timer = setTimeout(runCheck, debounceMs);
   };

@@ -1,0 +1,243 @@
+// `pjsip-gitops reconcile --config F`: the long-running reconciler. It takes the target's lock for
+// its whole life, runs a pass now and then every interval (backing off while git or Asterisk is
+// unreachable), passes at once on SIGHUP or a hand edit of the live file, and on SIGTERM/SIGINT
+// finishes the pass in hand and exits 0.
+// `pjsip-gitops reconcile --now --config F` asks that running reconciler for a pass (SIGHUP).
+import { parseArgs } from 'node:util';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../backoff.js';
+import { ConfigError, durationMs, loadConfig, type ReconcilerConfig } from '../config.js';
+import type { DriftWatch } from '../drift-watch.js';
+import { ListenError, parseListen, startHttpServer, type HttpServer, type Listen } from '../http.js';
+import { acquireLock, LockHeldError } from '../lock.js';
+import { createLogger, type Logger } from '../log.js';
+import { ReconcileLoop, removePidFile, runningLoop, writePidFile } from '../loop.js';
+import type { MetricsSnapshot } from '../metrics.js';
+import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../pass.js';
+import { readStatus, type Status } from '../state.js';
+
+const HELP = `usage: pjsip-gitops reconcile --config <reconciler.yaml> [options]
+       pjsip-gitops reconcile --now --config <reconciler.yaml> [--wait [--timeout 5m]]
+
+Runs the reconcile loop: a pass now, then one every source.interval (± source.jitter); after a
+transient failure (git or Asterisk unreachable) the wait backs off from 10 s, doubling, up to 5 min,
+and starts over after a pass that gets through. A hand edit of the live file (local and docker
+targets) and SIGHUP start a pass at once. SIGTERM or SIGINT: the pass in hand finishes, then exit 0.
+Only one reconciler (or apply) runs per state directory: a second one is refused.
+One JSON line per event on stdout. With http.listen set in the config, serves /healthz, /readyz,
+/status and /metrics on that loopback address.
+
+--now sends SIGHUP to the reconcile loop running on this config's state directory (exit 1 when
+none runs); --wait then waits for that pass and exits as status does (0 Ready, 1 otherwise).
+
+options:
+  --config <file>           the reconciler config (required)
+  --now                     trigger a pass in the running reconciler, then exit
+  --wait                    with --now: wait for the pass to finish and print its result
+  --timeout <duration>      with --wait: give up after this long (default 5m; exit 1)
+  --backoff-initial <dur>   first wait after a transient failure (default 10s)
+  --backoff-max <dur>       longest wait after transient failures (default 5m)
+  -h, --help                this text
+
+exit codes: 0 stopped by a signal / pass triggered, 1 another reconciler holds the lock or none
+runs (--now), 2 usage or config error
+`;
+
+interface Args {
+  config?: string;
+  now?: boolean;
+  wait?: boolean;
+  timeout?: string;
+  'backoff-initial'?: string;
+  'backoff-max'?: string;
+  help?: boolean;
+}
+
+function fail(message: string, code = 2): number {
+  process.stderr.write(`pjsip-gitops reconcile: ${message}\n`);
+  return code;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        now: { type: 'boolean' },
+        wait: { type: 'boolean' },
+        timeout: { type: 'string' },
+        'backoff-initial': { type: 'string' },
+        'backoff-max': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${HELP}`);
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!args.config) return fail(`--config is required\n\n${HELP}`);
+  if ((args.wait || args.timeout) && !args.now) return fail('--wait and --timeout go with --now');
+  let backoff: BackoffPolicy;
+  let waitTimeoutMs: number;
+  try {
+    backoff = {
+      ...DEFAULT_BACKOFF,
+      ...(args['backoff-initial'] ? { initialMs: durationMs(args['backoff-initial']) } : {}),
+      ...(args['backoff-max'] ? { maxMs: durationMs(args['backoff-max']) } : {}),
+    };
+    if (!(backoff.initialMs > 0) || backoff.maxMs < backoff.initialMs) throw new Error('--backoff-max must be at least --backoff-initial, both above 0');
+    waitTimeoutMs = durationMs(args.timeout ?? '5m');
+  } catch (err) {
+    return fail(`${(err as Error).message} (durations look like 500ms, 10s, 5m, 1h)`);
+  }
+  let config: ReconcilerConfig;
+  try {
+    config = await loadConfig(args.config);
+  } catch (err) {
+    if (err instanceof ConfigError) return fail(`the config has problems:\n${err.message}`);
+    throw err;
+  }
+  if (args.now) return triggerRunning(config, args.wait ? waitTimeoutMs : undefined);
+  let listen: Listen | undefined;
+  try {
+    if (config.http) listen = parseListen(config.http.listen);
+  } catch (err) {
+    if (err instanceof ListenError) return fail(err.message);
+    throw err;
+  }
+  return runLoop(config, backoff, listen);
+}
+
+/** `--now`: SIGHUP to the loop named by the pid file, after checking it really holds the lock. */
+async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefined): Promise<number> {
+  const found = await runningLoop(config.stateDir);
+  if ('none' in found) return fail(`${found.none}; start one with 'pjsip-gitops reconcile --config ${config.file}'`, 1);
+  const before = (await readStatus(config.stateDir)).history[0]?.startedAt ?? '';
+  const sentAt = new Date().toISOString();
+  process.kill(found.pid.pid, 'SIGHUP');
+  process.stdout.write(`sent SIGHUP to the reconciler (pid ${found.pid.pid}): it starts a pass now, or right after the one in hand\n`);
+  if (waitMs === undefined) {
+    process.stdout.write(`follow it in its log, or with 'pjsip-gitops status --config ${config.file}'\n`);
+    return 0;
+  }
+  const end = Date.now() + waitMs;
+  while (Date.now() < end) {
+    const status = await readStatus(config.stateDir);
+    // the pass we asked for: recorded after the one seen before, triggered by SIGHUP after we sent it
+    const mine = status.history.find((p) => p.trigger === 'sighup' && p.startedAt >= sentAt && p.startedAt !== before);
+    if (mine) {
+      process.stdout.write(`pass: ${mine.result} (${mine.reason}) ${mine.message}\n`);
+      return mine.condition === 'Ready' ? 0 : 1;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return fail(`no pass was recorded within ${Math.round(waitMs / 1000)} s; see the reconciler's log`, 1);
+}
+
+function snapshotOf(status: Status, loop: ReconcileLoop<PassResult>): MetricsSnapshot {
+  const c = status.counters;
+  const never = status.condition.reason === 'NeverRun';
+  return {
+    passes: { ...c.passes } as Record<string, number>,
+    reloads: c.reloads,
+    driftEvents: c.driftEvents,
+    ...(c.lastSuccessTime ? { lastSuccessSeconds: Math.floor(Date.parse(c.lastSuccessTime) / 1000) } : {}),
+    ...(never ? {} : { condition: status.condition.type }),
+    ...(status.lastApplied?.extensions ? { extensions: status.lastApplied.extensions.length } : {}),
+    transientFailures: loop.transientFailures,
+  };
+}
+
+async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen: Listen | undefined): Promise<number> {
+  const log = createLogger();
+  let release: () => Promise<void>;
+  try {
+    release = await acquireLock(config.stateDir);
+  } catch (err) {
+    if (!(err instanceof LockHeldError)) throw err;
+    log.error('reconciler.refused', { reason: 'LockHeld', message: err.message });
+    return fail(`${err.message}`, 1);
+  }
+  let deps: PassDeps | undefined;
+  let watch: DriftWatch | undefined;
+  let http: HttpServer | undefined;
+  const signals: [NodeJS.Signals, () => void][] = [];
+  try {
+    deps = await loadPassDeps(config, { log });
+    const d = deps;
+    const loop: ReconcileLoop<PassResult> = new ReconcileLoop<PassResult>({
+      runPass: (trigger) => runPass(d, { trigger }),
+      intervalMs: config.source.intervalMs,
+      jitterMs: Math.round(config.source.intervalMs * config.source.jitter),
+      backoff,
+      log: (level, event, fields) => log.log(level, event, fields),
+      afterPass: () => watch?.recheck(),
+    });
+    installSignals(loop, log, signals);
+    const pid = await writePidFile(config.stateDir);
+    if (config.target.kind !== 'ssh') {
+      const { startDriftWatch } = await import('../drift-watch.js');
+      watch = await startDriftWatch({
+        liveFile: config.target.liveFile,
+        expectedSha256: async () => (await readStatus(config.stateDir)).lastApplied?.fileSha256,
+        busy: () => loop.passRunning,
+        onDrift: () => loop.trigger('drift'),
+        log: (level, event, fields) => log.log(level, event, fields),
+      });
+    }
+    if (listen) {
+      http = await startHttpServer(listen, {
+        health: () => loop.health(),
+        status: async () => ({ ...(await readStatus(config.stateDir)), reconciler: { pid: pid.pid, startedAt: pid.startedAt, ...loop.health() } }),
+        metrics: async () => snapshotOf(await readStatus(config.stateDir), loop),
+      });
+      log.info('http.listening', { address: `${http.address.host.includes(':') ? `[${http.address.host}]` : http.address.host}:${http.address.port}` });
+    }
+    log.info('reconciler.start', {
+      pid: pid.pid, config: config.file, stateDir: config.stateDir, target: d.target.describe, liveFile: config.target.liveFile,
+      intervalMs: config.source.intervalMs, jitter: config.source.jitter, backoff, driftWatch: watch !== undefined,
+    });
+    await loop.start('startup');
+    return 0;
+  } catch (err) {
+    log.error('reconciler.error', { error: err instanceof Error ? err.message : String(err) });
+    return fail(`cannot run: ${err instanceof Error ? err.message : String(err)}`, 2);
+  } finally {
+    await watch?.close().catch(() => undefined);
+    await http?.close().catch(() => undefined);
+    await deps?.target.close().catch(() => undefined);
+    await removePidFile(config.stateDir).catch(() => undefined);
+    await release();
+    for (const [sig, fn] of signals) process.off(sig, fn);
+    log.info('reconciler.exit', { pid: process.pid });
+  }
+}
+
+function installSignals(loop: ReconcileLoop<PassResult>, log: Logger, installed: [NodeJS.Signals, () => void][]): void {
+  const on = (sig: NodeJS.Signals, fn: () => void) => {
+    process.on(sig, fn);
+    installed.push([sig, fn]);
+  };
+  on('SIGHUP', () => {
+    log.info('signal.received', { signal: 'SIGHUP', action: loop.passRunning ? 'a pass follows the one in hand' : 'pass now' });
+    loop.trigger('sighup');
+  });
+  let stopping = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    on(sig, () => {
+      if (stopping) {
+        log.warn('signal.received', { signal: sig, action: 'already stopping; the pass in hand finishes first (SIGKILL aborts it)' });
+        return;
+      }
+      stopping = true;
+      log.info('signal.received', { signal: sig, action: 'stop after the pass in hand' });
+      void loop.stop(sig);
+    });
+  }
+}
