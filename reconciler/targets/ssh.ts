@@ -1,0 +1,360 @@
+// The PBX reached over SSH (ssh2): the wizard file over SFTP, Asterisk's CLI over an exec channel.
+// The host key is pinned (never trust-on-first-use) and only public-key auth is ever offered.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { ExecResult, Target } from '../target.js';
+
+export interface SshTargetConfig {
+  host: string;
+  /** default 22 */
+  port?: number;
+  user: string;
+  privateKeyPath: string;
+  /** the host key as `ssh-keygen -lf` prints it: 'SHA256:<base64, no padding>' */
+  hostKeyFingerprint?: string;
+  /** TCP connect + handshake + auth; default 15000 */
+  connectTimeoutMs?: number;
+  /** default 15000; 0 turns keepalives off */
+  keepaliveIntervalMs?: number;
+  /** default 3 */
+  keepaliveCountMax?: number;
+}
+
+export type SshErrorKind =
+  | 'missing-pin' | 'bad-pin' | 'host-key-mismatch' | 'auth-refused' | 'private-key'
+  | 'remote-refused' | 'connect-refused' | 'timeout' | 'connection-lost' | 'remote-failed';
+
+const PERMANENT: ReadonlySet<SshErrorKind> = new Set(['missing-pin', 'bad-pin', 'host-key-mismatch', 'auth-refused', 'private-key', 'remote-refused']);
+
+export class SshError extends Error {
+  constructor(readonly kind: SshErrorKind, message: string) {
+    super(message);
+    this.name = 'SshError';
+  }
+}
+
+/** OpenSSH's fingerprint of a host key blob: 'SHA256:' + unpadded base64 of its sha256. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '');
+}
+
+/** One argv element for a POSIX shell: single quotes, with each ' written as '\''. */
+export function shellQuote(arg: string): string {
+  if (arg.includes('\0')) throw new Error('a command argument may not contain a NUL byte');
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Sorts an error for the loop: transient → retry with backoff; otherwise stalled until config changes. */
+export function classifySshError(err: unknown): { transient: boolean; reason: string } {
+  if (err instanceof SshError) return { transient: !PERMANENT.has(err.kind), reason: err.kind };
+  const e = err as { level?: string; code?: string | number; message?: string } | undefined;
+  const message = e?.message ?? String(err);
+  if (message.includes('Host denied (verification failed)')) return { transient: false, reason: 'host-key-mismatch' };
+  if (e?.level === 'client-authentication') return { transient: false, reason: 'auth-refused' };
+  if (e?.level === 'client-timeout') return { transient: true, reason: 'timeout' };
+  if (e?.code === 'ECONNREFUSED') return { transient: true, reason: 'connect-refused' };
+  if (e?.code === 'ETIMEDOUT') return { transient: true, reason: 'timeout' };
+  if (e?.level === 'client-socket' || e?.level === 'client-dns') return { transient: true, reason: 'connection-lost' };
+  // SFTP status codes: 2 no such file, 3 permission denied — an admin must fix the host
+  if (e?.code === 2 || e?.code === 3) return { transient: false, reason: 'remote-refused' };
+  return { transient: true, reason: 'connection-lost' };
+}
+
+const SFTP_NO_SUCH_FILE = 2;
+const SFTP_PERMISSION_DENIED = 3;
+const SFTP_OP_UNSUPPORTED = 8;
+const MAX_OUTPUT = 8 * 1024 * 1024;
+const WRITE_CHUNK = 256 * 1024;
+const WRITE_WINDOW = 8;
+
+function sftpCall<T>(fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      fn((err, value) => (err ? reject(err) : resolve(value as T)));
+    } catch (err) {
+      reject(err); // ssh2 throws synchronously for an extension the server does not offer
+    }
+  });
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class SshTarget implements Target {
+  readonly describe: string;
+  private sftpSession: Promise<SFTPWrapper> | undefined;
+  private closed = false;
+  /** calls in flight: a dropped connection fails them all instead of leaving them hanging */
+  private readonly pending = new Set<(err: Error) => void>();
+
+  constructor(private readonly client: Client, cfg: SshTargetConfig) {
+    this.describe = `ssh://${cfg.user}@${cfg.host}:${cfg.port ?? 22}`;
+    client.on('close', () => {
+      this.closed = true;
+      const lost = new SshError('connection-lost', `${this.describe}: connection closed`);
+      for (const fail of [...this.pending]) fail(lost);
+    });
+  }
+
+  private call<T>(fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
+    if (this.closed) return Promise.reject(new SshError('connection-lost', `${this.describe}: connection closed`));
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: Error): void => { this.pending.delete(fail); reject(err); };
+      this.pending.add(fail);
+      sftpCall<T>(fn).then((v) => { this.pending.delete(fail); resolve(v); }, fail);
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    if (!this.sftpSession) {
+      const session = this.call<SFTPWrapper>((cb) => this.client.sftp(cb));
+      this.sftpSession = session;
+      // a closed SFTP channel is opened again by the next call; a failed open is not cached
+      session.then((sftp) => sftp.once('close', () => { if (this.sftpSession === session) this.sftpSession = undefined; }),
+        () => { if (this.sftpSession === session) this.sftpSession = undefined; });
+    }
+    return this.sftpSession;
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    const sftp = await this.sftp();
+    try {
+      return await this.call<Buffer>((cb) => sftp.readFile(path, cb));
+    } catch (err) {
+      if ((err as { code?: unknown }).code === SFTP_NO_SUCH_FILE) return null;
+      throw this.wrap(err, `read ${path}`);
+    }
+  }
+
+  async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
+    const sftp = await this.sftp();
+    const dir = posix.dirname(path);
+    const name = posix.basename(path);
+    await this.removeStaleTemps(sftp, dir, name);
+    const tmp = posix.join(dir, `.${name}.pjsip-gitops-${randomBytes(6).toString('hex')}.tmp`);
+    let handle: Buffer | undefined;
+    try {
+      handle = await this.call<Buffer>((cb) => sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
+      await this.upload(sftp, handle, data);
+      await this.call((cb) => sftp.fchmod(handle!, mode, cb));
+      await this.fsync(sftp, handle);
+      const h = handle;
+      handle = undefined;
+      await this.call((cb) => sftp.close(h, cb));
+      await this.renameOver(sftp, tmp, path);
+    } catch (err) {
+      if (handle) await this.call((cb) => sftp.close(handle!, cb)).catch(() => undefined);
+      await this.call((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      throw this.wrap(err, `write ${path}`);
+    }
+    // make the rename itself durable; best effort, the new file is already live
+    await this.exec(['sync', '--', dir], 10_000).catch(() => undefined);
+  }
+
+  private async upload(sftp: SFTPWrapper, handle: Buffer, data: Buffer): Promise<void> {
+    // a few writes in flight: one round trip per chunk would make large files slow
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < data.length) {
+        const offset = next;
+        const len = Math.min(WRITE_CHUNK, data.length - offset);
+        next += len;
+        await this.call((cb) => sftp.write(handle, data, offset, len, offset, cb));
+      }
+    };
+    await Promise.all(Array.from({ length: WRITE_WINDOW }, worker));
+  }
+
+  private async fsync(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
+    try {
+      await this.call((cb) => sftp.ext_openssh_fsync(handle, cb));
+    } catch (err) {
+      if (/does not support/.test(errorText(err))) return; // not offered: the close still flushes to the server
+      throw err;
+    }
+  }
+
+  private async renameOver(sftp: SFTPWrapper, tmp: string, path: string): Promise<void> {
+    try {
+      await this.call((cb) => sftp.ext_openssh_rename(tmp, path, cb));
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const unsupported = /does not support/.test(errorText(err)) || code === SFTP_OP_UNSUPPORTED || code === SFTP_PERMISSION_DENIED;
+      if (!unsupported) throw err;
+    }
+    // plain SFTP rename cannot replace a file; `mv -f` in the same directory is one rename(2)
+    const r = await this.exec(['mv', '-f', '--', tmp, path], 30_000);
+    if (r.code !== 0) {
+      throw new SshError('remote-failed', `mv onto ${path} failed (exit ${r.code ?? 'killed'}): ${r.stderr.trim().slice(0, 500)}`);
+    }
+  }
+
+  private async removeStaleTemps(sftp: SFTPWrapper, dir: string, name: string): Promise<void> {
+    // a connection dropped mid-upload leaves its temp behind; one reconciler per target, so it is ours
+    const prefix = `.${name}.pjsip-gitops-`;
+    let entries: { filename: string }[];
+    try {
+      entries = await this.call((cb) => sftp.readdir(dir, cb));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.filename.startsWith(prefix) && e.filename.endsWith('.tmp')) {
+        await this.call((cb) => sftp.unlink(posix.join(dir, e.filename), cb)).catch(() => undefined);
+      }
+    }
+  }
+
+  exec(argv: string[], timeoutMs: number): Promise<ExecResult> {
+    if (argv.length === 0) return Promise.reject(new Error('exec: empty argv'));
+    if (this.closed) return Promise.reject(new SshError('connection-lost', `${this.describe}: connection closed`));
+    // sshd makes the session's shell a process group leader; it prints its pid, then becomes the
+    // command, so a timeout can kill the whole group even where sshd refuses signal requests (root)
+    const command = `echo $$; exec ${argv.map(shellQuote).join(' ')}`;
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(command, (err, channel: ClientChannel) => {
+        if (err) return reject(this.wrap(err, `exec ${argv[0]}`));
+        let pidLine = '';
+        let pid: number | undefined;
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let outLen = 0;
+        let errLen = 0;
+        let code: number | null = null;
+        let timedOut = false;
+        let done = false;
+        let grace: NodeJS.Timeout | undefined;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          clearTimeout(grace);
+          resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8'), code: timedOut ? null : code, timedOut });
+        };
+        const timer = setTimeout(() => {
+          timedOut = true;
+          try { channel.signal('KILL'); } catch { /* channel already gone */ }
+          if (pid !== undefined) this.killGroup(pid);
+          grace = setTimeout(() => { channel.close(); finish(); }, 3000); // the group never died
+        }, timeoutMs);
+        channel.on('data', (d: Buffer) => {
+          if (pid === undefined) {
+            pidLine += d.toString('latin1');
+            const nl = pidLine.indexOf('\n');
+            if (nl < 0) return;
+            pid = Number(pidLine.slice(0, nl));
+            d = Buffer.from(pidLine.slice(nl + 1), 'latin1');
+            if (timedOut) this.killGroup(pid);
+          }
+          if (outLen < MAX_OUTPUT) { out.push(d); outLen += d.length; }
+        });
+        channel.stderr.on('data', (d: Buffer) => { if (errLen < MAX_OUTPUT) { errOut.push(d); errLen += d.length; } });
+        channel.on('exit', (c: number | null) => { code = typeof c === 'number' ? c : null; });
+        channel.on('close', finish);
+      });
+    });
+  }
+
+  private killGroup(pid: number): void {
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    this.client.exec(`kill -KILL -- -${pid} 2>/dev/null || kill -KILL ${pid}`, (err, ch) => {
+      if (!err) ch.resume().on('close', () => undefined);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      this.client.once('close', () => { clearTimeout(t); resolve(); });
+      this.client.end();
+    });
+    this.closed = true;
+  }
+
+  private wrap(err: unknown, what: string): Error {
+    if (err instanceof SshError) {
+      return err.kind === 'connection-lost' ? new SshError(err.kind, `${this.describe}: ${what}: connection lost`) : err;
+    }
+    const { transient } = classifySshError(err);
+    const kind: SshErrorKind = this.closed ? 'connection-lost' : transient ? 'remote-failed' : 'remote-refused';
+    const e = new SshError(kind, `${this.describe}: ${what}: ${errorText(err)}`);
+    (e as { code?: unknown }).code = (err as { code?: unknown } | undefined)?.code;
+    return e;
+  }
+}
+
+const PIN = /^SHA256:[A-Za-z0-9+/]{43}$/;
+
+export async function connectSsh(cfg: SshTargetConfig): Promise<SshTarget> {
+  const where = `${cfg.user}@${cfg.host}:${cfg.port ?? 22}`;
+  const pin = cfg.hostKeyFingerprint?.trim();
+  if (!pin) {
+    throw new SshError('missing-pin', `no host key fingerprint pinned for ${where}: set hostKeyFingerprint to the output of 'ssh-keygen -lf' on the host's key (never trusted on first use)`);
+  }
+  if (!PIN.test(pin)) {
+    throw new SshError('bad-pin', `host key fingerprint for ${where} must look like 'SHA256:' + 43 base64 characters, as 'ssh-keygen -lf' prints it`);
+  }
+  let privateKey: Buffer;
+  try {
+    privateKey = await readFile(cfg.privateKeyPath);
+  } catch (err) {
+    throw new SshError('private-key', `cannot read the SSH private key ${cfg.privateKeyPath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+
+  const client = new Client();
+  let seen: string | undefined;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error & { level?: string }): void => {
+      client.removeListener('ready', onReady);
+      client.end();
+      if (seen !== undefined && seen !== pin) {
+        reject(new SshError('host-key-mismatch', `host key of ${where} is ${seen} but ${pin} is pinned: refusing to connect`));
+      } else if (err.level === 'client-authentication') {
+        reject(new SshError('auth-refused', `${where} refused the public key ${cfg.privateKeyPath}`));
+      } else if (err.level === 'client-timeout') {
+        reject(new SshError('timeout', `${where}: ${err.message}`));
+      } else if ((err as { code?: unknown }).code === 'ECONNREFUSED') {
+        reject(new SshError('connect-refused', `${where}: connection refused`));
+      } else if (/Cannot parse privateKey|Encrypted private OpenSSH key/i.test(err.message)) {
+        reject(new SshError('private-key', `cannot use the SSH private key ${cfg.privateKeyPath}: ${err.message}`));
+      } else {
+        reject(new SshError('connection-lost', `${where}: ${err.message}`));
+      }
+    };
+    const onReady = (): void => {
+      client.removeListener('error', onError);
+      // later errors (a dropped connection) must not crash the process; calls see them as failures
+      client.on('error', () => undefined);
+      resolve();
+    };
+    client.once('ready', onReady);
+    client.once('error', onError);
+    try {
+      client.connect({
+        host: cfg.host,
+        port: cfg.port ?? 22,
+        username: cfg.user,
+        privateKey,
+        hostVerifier: (key: Buffer) => {
+          seen = fingerprintOf(key);
+          return seen === pin;
+        },
+        authHandler: ['publickey'], // never password or keyboard-interactive
+        tryKeyboard: false,
+        readyTimeout: cfg.connectTimeoutMs ?? 15_000,
+        keepaliveInterval: cfg.keepaliveIntervalMs ?? 15_000,
+        keepaliveCountMax: cfg.keepaliveCountMax ?? 3,
+      });
+    } catch (err) {
+      // ssh2 parses the key synchronously
+      client.removeListener('error', onError);
+      reject(new SshError('private-key', `cannot use the SSH private key ${cfg.privateKeyPath}: ${errorText(err)}`));
+    }
+  });
+  return new SshTarget(client, cfg);
+}

@@ -1,0 +1,189 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'ssh2';
+import { classifySshError, connectSsh, shellQuote, SshError, type SshTarget, type SshTargetConfig } from '../reconciler/targets/ssh.js';
+import { startSshd, type Sshd } from './helpers/sshd.js';
+
+let sshd: Sshd;
+let fallbackSshd: Sshd;
+const open: SshTarget[] = [];
+
+const cfgFor = (s: Sshd, extra: Partial<SshTargetConfig> = {}): SshTargetConfig => ({
+  host: s.host, port: s.port, user: s.user, privateKeyPath: s.clientKeyPath,
+  hostKeyFingerprint: s.hostKeyFingerprint, connectTimeoutMs: 5000, ...extra,
+});
+
+async function connect(s: Sshd = sshd): Promise<SshTarget> {
+  const t = await connectSsh(cfgFor(s));
+  open.push(t);
+  return t;
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const temps = (dir: string): string[] => readdirSync(dir).filter((n) => n.includes('.pjsip-gitops-'));
+
+test.before(async () => {
+  sshd = await startSshd();
+  fallbackSshd = await startSshd({ sftpDeniedRequests: ['posix-rename@openssh.com'] });
+});
+
+test.after(async () => {
+  for (const t of open) await t.close().catch(() => undefined);
+  await sshd?.stop();
+  await fallbackSshd?.stop();
+});
+
+test('key auth with the pinned host key connects; exec reports stdout, stderr and exit code', async () => {
+  const t = await connect();
+  assert.is(t.describe, `ssh://${sshd.user}@127.0.0.1:${sshd.port}`);
+  const r = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], 5000);
+  assert.equal(r, { stdout: 'out\n', stderr: 'err\n', code: 3, timedOut: false });
+  assert.is(await t.readFile(join(sshd.dir, 'no-such-file')), null);
+});
+
+test('exec quotes every argv element: nothing reaches the shell', async () => {
+  const t = await connect();
+  const nasty = ["it's", 'a b', '$(touch pwned)', '`id`', '; rm -rf x', '"dq"', '\\', '*', '', "''"];
+  const r = await t.exec(['printf', '%s|', ...nasty], 5000);
+  assert.is(r.code, 0);
+  assert.is(r.stdout, nasty.map((a) => `${a}|`).join(''));
+  assert.not.ok(existsSync(join(homedir(), 'pwned')));
+  assert.is(shellQuote("a'b"), `'a'\\''b'`);
+});
+
+test('exec timeout kills the remote command', async () => {
+  const t = await connect();
+  const marker = '31.4159';
+  const r = await t.exec(['sleep', marker], 300);
+  assert.ok(r.timedOut);
+  assert.is(r.code, null);
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) {
+    const ps = await t.exec(['sh', '-c', `ps -eo args | grep -c '^sleep ${marker}' || true`], 5000);
+    alive = ps.stdout.trim() !== '0';
+    if (alive) await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.not.ok(alive, 'the remote sleep is still running');
+});
+
+test('a wrong pinned fingerprint is refused, naming both fingerprints', async () => {
+  const err = await rejection(connectSsh(cfgFor(sshd, { hostKeyFingerprint: sshd.otherFingerprint })));
+  assert.instance(err, SshError);
+  assert.is((err as SshError).kind, 'host-key-mismatch');
+  assert.match((err as Error).message, sshd.hostKeyFingerprint);
+  assert.match((err as Error).message, sshd.otherFingerprint);
+  assert.equal(classifySshError(err), { transient: false, reason: 'host-key-mismatch' });
+});
+
+test('a missing pin is refused before any connection is made', async () => {
+  // port 1 on loopback is closed: had it tried to connect, the error would be connect-refused
+  const err = await rejection(connectSsh({ ...cfgFor(sshd), port: 1, hostKeyFingerprint: undefined }));
+  assert.is((err as SshError).kind, 'missing-pin');
+  assert.is(classifySshError(err).transient, false);
+  const bad = await rejection(connectSsh(cfgFor(sshd, { hostKeyFingerprint: 'aa:bb:cc' })));
+  assert.is((bad as SshError).kind, 'bad-pin');
+});
+
+test('password auth is refused by the host; an unknown key is refused and permanent', async () => {
+  const err = await rejection(new Promise<void>((resolve, reject) => {
+    const c = new Client();
+    c.once('ready', () => { c.end(); resolve(); });
+    c.once('error', (e) => { c.end(); reject(e); });
+    c.connect({
+      host: sshd.host, port: sshd.port, username: sshd.user, password: 'Maja1234',
+      tryKeyboard: true, readyTimeout: 5000, hostVerifier: () => true,
+    });
+  }));
+  assert.is((err as { level?: string }).level, 'client-authentication');
+  assert.equal(classifySshError(err), { transient: false, reason: 'auth-refused' });
+
+  const other = join(sshd.dir, 'other_ed25519');
+  const refused = await rejection(connectSsh(cfgFor(sshd, { privateKeyPath: other })));
+  assert.is((refused as SshError).kind, 'auth-refused');
+  assert.is(classifySshError(refused).transient, false);
+  assert.not.match((refused as Error).message, readFileSync(other, 'utf8').split('\n')[1]!);
+});
+
+test('connection refused is transient', async () => {
+  const err = await rejection(connectSsh({ ...cfgFor(sshd), port: 1 }));
+  assert.is((err as SshError).kind, 'connect-refused');
+  assert.equal(classifySshError(err), { transient: true, reason: 'connect-refused' });
+});
+
+test('atomic write over SFTP: content, mode, no temp left; rollback restores identical bytes', async () => {
+  const t = await connect();
+  const path = join(sshd.dir, 'pjsip_wizard.conf');
+  const old = Buffer.from('[6001](webrtc)\ninbound_auth/password = old\n');
+  writeFileSync(path, old);
+  chmodSync(path, 0o600);
+  assert.equal(await t.readFile(path), old);
+
+  const next = Buffer.from('[6001](webrtc)\ninbound_auth/password = new\n[6002](webrtc)\n');
+  await t.writeFileAtomic(path, next, 0o640);
+  assert.equal(readFileSync(path), next);
+  assert.is(statSync(path).mode & 0o777, 0o640);
+  assert.equal(temps(sshd.dir), []);
+
+  await t.writeFileAtomic(path, old, 0o640);
+  assert.is(sha(readFileSync(path)), sha(old));
+  assert.equal(temps(sshd.dir), []);
+});
+
+test('without posix-rename the temp is moved with mv -f, still atomic', async () => {
+  const t = await connect(fallbackSshd);
+  const path = join(fallbackSshd.dir, 'it\'s pjsip_wizard.conf');
+  writeFileSync(path, 'old\n');
+  await t.writeFileAtomic(path, Buffer.from('new\n'), 0o640);
+  assert.is(readFileSync(path, 'utf8'), 'new\n');
+  assert.is(statSync(path).mode & 0o777, 0o640);
+  assert.equal(temps(fallbackSshd.dir), []);
+});
+
+test('a failed write (missing directory) rejects and leaves nothing behind', async () => {
+  const t = await connect();
+  const err = await rejection(t.writeFileAtomic(join(sshd.dir, 'nope', 'x.conf'), Buffer.from('x'), 0o640));
+  assert.instance(err, SshError);
+  assert.is(classifySshError(err).transient, false);
+});
+
+test('the session killed mid-upload leaves the old file live and intact', async () => {
+  const t = await connect();
+  const path = join(sshd.dir, 'big.conf');
+  const old = Buffer.from('; the live file\n[6001](webrtc)\n');
+  writeFileSync(path, old);
+  const big = Buffer.alloc(256 * 1024 * 1024, 'x');
+  const writing = rejection(t.writeFileAtomic(path, big, 0o640));
+  // wait (bounded) until the upload has started writing the temp file, then kill the session
+  let started = false;
+  for (let i = 0; i < 400 && !started; i++) {
+    started = temps(sshd.dir).some((n) => statSync(join(sshd.dir, n)).size > 0);
+    if (!started) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(started, 'the upload never started');
+  assert.ok(sshd.killSessions() > 0);
+  const err = await writing;
+  assert.ok(classifySshError(err).transient, `expected transient, got ${String(err)}`);
+  assert.equal(readFileSync(path), old);
+  assert.not.ok(await t.readFile(path).then(() => true, () => false), 'a dead connection must fail');
+
+  // the next connection cleans the orphaned temp and writes normally
+  const again = await connect();
+  await again.writeFileAtomic(path, Buffer.from('fresh\n'), 0o640);
+  assert.is(readFileSync(path, 'utf8'), 'fresh\n');
+  assert.equal(temps(sshd.dir), []);
+});
+
+test.run();
