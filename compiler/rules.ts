@@ -147,7 +147,8 @@ const maxContacts: Rule = ({ site, extensions, templateOf, report }) => {
 };
 
 const transports: Rule = ({ site, extensions, templateOf, report }) => {
-  const checkSet = (label: string, e: Effective, fallbackAt: { file: string; start: number; end: number }) => {
+  // `ownAt`: an extension's own endpoint/webrtc, where its problems are reported
+  const checkSet = (label: string, e: Effective, fallbackAt: { file: string; start: number; end: number }, ownAt?: { file: string; start: number; end: number }) => {
     const webrtc = flag(e, 'endpoint/webrtc');
     const t = e.transport;
     if (t && !site.transports.has(t.name)) {
@@ -157,11 +158,11 @@ const transports: Rule = ({ site, extensions, templateOf, report }) => {
     }
     const protocol = t ? site.transports.get(t.name)!.protocol : undefined;
     if (webrtc && (!protocol || !WEBSOCKET.has(protocol))) {
-      report(finding('WEBRTC_TRANSPORT', 'error', t?.at ?? fallbackAt,
+      report(finding('WEBRTC_TRANSPORT', 'error', ownAt ?? t?.at ?? fallbackAt,
         `${label} has endpoint/webrtc = yes but ${t ? `transport '${t.name}' is ${protocol}` : 'no transport'}: browsers register, yet every call to them fails`,
         'give it a ws or wss transport'));
     } else if (!webrtc && protocol && WEBSOCKET.has(protocol)) {
-      report(finding('NON_WEBRTC_WS_TRANSPORT', 'error', t!.at,
+      report(finding('NON_WEBRTC_WS_TRANSPORT', 'error', ownAt ?? t!.at,
         `${label} is not WebRTC but uses WebSocket transport '${t!.name}'`, 'use a udp, tcp or tls transport, or set endpoint/webrtc = yes'));
     }
   };
@@ -169,7 +170,7 @@ const transports: Rule = ({ site, extensions, templateOf, report }) => {
   for (const ext of extensions) {
     const t = templateOf.get(ext);
     const own = ext.options.find((o) => o.key === 'endpoint/webrtc');
-    if (t && own) checkSet(`extension ${ext.number}`, effectiveExtension(site, t, ext), own.keyAt);
+    if (t && own) checkSet(`extension ${ext.number}`, effectiveExtension(site, t, ext), own.keyAt, own.keyAt);
   }
 };
 

@@ -109,4 +109,12 @@ test('a schema error does not hide the option errors of the same file', () => {
   assert.ok(codes.includes('SCHEMA_UNKNOWN_KEY') && codes.includes('BAD_VALUE'), codes.join(','));
 });
 
+test('an extension that turns WebRTC off on a WebSocket template is told at its own option', () => {
+  const text = ext(6001, 'options:\n  endpoint/webrtc: no\n');
+  const r = compile(site({ '6001.yaml': text }));
+  const d = r.diagnostics.find((x) => x.code === 'NON_WEBRTC_WS_TRANSPORT');
+  assert.ok(d, r.diagnostics.map((x) => x.code).join(','));
+  assert.is(`${d!.file}:${d!.line}:${d!.col}`, `6001.yaml:${posOf(text, 'endpoint/webrtc')}`);
+});
+
 test.run();
