@@ -126,6 +126,8 @@ export function parseEndpointParameters(text: string): Map<string, string> | nul
 }
 
 export async function showEndpoint(t: Target, id: string, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Map<string, string> | null>> {
+  // the id becomes part of one CLI line: nothing that could add words to it
+  if (!/^[0-9A-Za-z_.@+-]+$/.test(id)) return { ok: false, reason: 'unexpected-output', detail: clip(`not an endpoint id: ${id}`) };
   const r = await query(t, o, `pjsip show endpoint ${id}`, (s) => {
     const p = parseEndpointParameters(s);
     return p === undefined ? null : { params: p };

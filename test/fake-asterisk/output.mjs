@@ -74,7 +74,8 @@ function endpointBlock(state, config, id) {
   return lines;
 }
 
-const sortIds = (ids) => ids.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+// Asterisk lists objects sorted by id, byte order
+const sortIds = (ids) => ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 export function showEndpoints(state, config) {
   const ids = sortIds(Object.keys(state.objects.endpoint));

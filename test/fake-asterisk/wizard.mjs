@@ -124,12 +124,27 @@ function build(type, cat, config) {
   }
 }
 
-function removeWizardObjects(objects, key) {
-  for (const [id, o] of Object.entries(objects)) if (o.wizard === key) delete objects[id];
+/** type → wizard key → ids, so a reload of thousands of sections stays linear */
+function indexByWizard(state) {
+  const index = {};
+  for (const type of OBJECT_TYPES) {
+    const byWizard = new Map();
+    for (const [id, o] of Object.entries(state.objects[type])) {
+      if (!byWizard.has(o.wizard)) byWizard.set(o.wizard, []);
+      byWizard.get(o.wizard).push(id);
+    }
+    index[type] = byWizard;
+  }
+  return index;
+}
+
+function removeWizardObjects(state, index, type, key) {
+  for (const id of index[type].get(key) ?? []) delete state.objects[type][id];
+  index[type].delete(key);
 }
 
 /** Applies one changed wizard section, one object type at a time like the real wizard does. */
-function applySection(state, cat, key, config, log) {
+function applySection(state, index, cat, key, config, log) {
   let failed = false;
   for (const type of OBJECT_TYPES) {
     const objects = state.objects[type];
@@ -142,11 +157,12 @@ function applySection(state, cat, key, config, log) {
       failed = true;
       // BEHAVIOR.md: the endpoint is then missing. Asterisk's source suggests that an object made
       // from an earlier, good text of the section stays loaded instead: keepOldObjectOnFailure.
-      if (!config.keepOldObjectOnFailure) removeWizardObjects(objects, key);
+      if (!config.keepOldObjectOnFailure) removeWizardObjects(state, index, type, key);
       continue;
     }
-    removeWizardObjects(objects, key);
+    removeWizardObjects(state, index, type, key);
     for (const [id, f] of made) objects[id] = { wizard: key, section: cat.name, fields: f };
+    index[type].set(key, made.map(([id]) => id));
   }
   if (failed) log(`ERROR res_pjsip_config_wizard.c: Unable to create objects for wizard '${cat.name}'`);
 }
@@ -165,6 +181,7 @@ export function reloadWizard(state, config, log) {
   }
   for (const w of parsed.warnings) log(`WARNING config.c: ${w}`);
   for (const d of parsed.directives) log(`NOTICE config.c: directive ${d}`);
+  const index = indexByWizard(state);
   const seen = new Set();
   const changed = [];
   for (const cat of parsed.categories) {
@@ -176,11 +193,11 @@ export function reloadWizard(state, config, log) {
     if (state.lastSeen[key]?.text === text) continue;
     state.lastSeen[key] = { name: cat.name, text };
     changed.push(cat.name);
-    applySection(state, cat, key, config, log);
+    applySection(state, index, cat, key, config, log);
   }
   for (const key of Object.keys(state.lastSeen)) {
     if (seen.has(key)) continue;
-    for (const type of OBJECT_TYPES) removeWizardObjects(state.objects[type], key);
+    for (const type of OBJECT_TYPES) removeWizardObjects(state, index, type, key);
     delete state.lastSeen[key];
   }
   return { loaded: true, changed };
