@@ -38,6 +38,7 @@ export const CODES = {
   RANGE_OVERLAP: 'two ranges share numbers',
   RANGE_ORDER: 'a range ends before it starts',
   MAX_CONTACTS_ZERO: 'a registering phone with aor/max_contacts 0 gets 403 on REGISTER',
+  REGISTRATION_WITHOUT_AUTH: 'accepts_registrations without accepts_auth: anyone could register as the extension',
   UNKNOWN_TRANSPORT: 'a transport not declared in site.yaml',
   WEBRTC_TRANSPORT: 'a WebRTC template without a WebSocket transport: every call to it fails',
   NON_WEBRTC_WS_TRANSPORT: 'a non-WebRTC template on a WebSocket transport',

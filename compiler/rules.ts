@@ -134,6 +134,12 @@ const maxContacts: Rule = ({ site, extensions, templateOf, report }) => {
     if (!t) continue;
     const e = effectiveExtension(site, t, ext);
     if (!flag(e, 'accepts_registrations')) continue;
+    if (!flag(e, 'accepts_auth')) {
+      const written = e.options.get('accepts_auth');
+      report(finding('REGISTRATION_WITHOUT_AUTH', 'error', written?.valueAt ?? ext.numberAt,
+        `extension ${ext.number} accepts registrations without authentication: anyone could register as it`,
+        'set accepts_auth: yes (in site.yaml defaults)'));
+    }
     const v = valueOf(e, 'aor/max_contacts');
     if (v !== undefined && v !== '0') continue;
     const written = e.options.get('aor/max_contacts');

@@ -49,6 +49,7 @@ const CASES: Case[] = [
   { code: 'RANGE_OVERLAP', files: { 'site.yaml': SITE.replace('from: 6010, to: 6023', 'from: 6005, to: 6023') }, file: 'site.yaml', at: '{ from: 6005' },
   { code: 'RANGE_ORDER', files: { 'site.yaml': SITE.replace('from: 6010, to: 6023', 'from: 6023, to: 6010') }, file: 'site.yaml', at: '{ from: 6023' },
   { code: 'MAX_CONTACTS_ZERO', files: { '6001.yaml': ext(6001, 'options:\n  aor/max_contacts: 0\n') }, file: '6001.yaml', at: '0\n' },
+  { code: 'REGISTRATION_WITHOUT_AUTH', files: { '6001.yaml': ext(6001, 'options:\n  accepts_auth: no\n') }, file: '6001.yaml', at: 'no\n' },
   { code: 'UNKNOWN_TRANSPORT', files: { 'site.yaml': SITE.replace('transport: transport-udp', 'transport: transport-tcp') }, file: 'site.yaml', at: 'transport-tcp' },
   { code: 'WEBRTC_TRANSPORT', files: { 'site.yaml': SITE.replace('transport: transport-ws', 'transport: transport-udp') }, file: 'site.yaml', at: 'transport-udp', nth: 1 },
   { code: 'NON_WEBRTC_WS_TRANSPORT', files: { 'site.yaml': SITE.replace('transport: transport-udp', 'transport: transport-ws') }, file: 'site.yaml', at: 'transport-ws', nth: 2 },
