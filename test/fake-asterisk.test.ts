@@ -108,11 +108,24 @@ test('a bad value or an unknown option drops that endpoint; the reply still says
   assert.match(log, /Could not find option suitable for category '6014' named 'no_such_option'/);
 });
 
-test('a boolean with an unknown spelling is silently accepted; enums ignore case', async () => {
+test('a boolean with an unknown spelling silently becomes no; enums ignore case', async () => {
   const f = fake();
-  f.write(TEMPLATE + section('6000', 'endpoint/rtp_symmetric = maybe\nendpoint/media_encryption = DTLS\n'));
+  f.write(TEMPLATE + section('6000', 'endpoint/rtp_symmetric = maybe\nendpoint/force_rport = On\nendpoint/media_encryption = DTLS\n'));
   await reload(f);
   assert.equal((await f.loaded()).endpoints, ['6000']);
+  const r = await rx(f, 'pjsip show endpoint 6000');
+  assert.match(r.stdout, /^ rtp_symmetric\s+: no$/m);
+  assert.match(r.stdout, /^ force_rport\s+: yes$/m);
+});
+
+test('(+) adds lines to an earlier section; without one the file is invalid', async () => {
+  const f = fake();
+  f.write(TEMPLATE + section('6000') + '[6000](+)\nendpoint/language = fr\n');
+  await reload(f);
+  assert.is((await f.loaded()).objects.endpoint!['6000']!.fields.language, 'fr');
+  f.write(TEMPLATE + section('6000') + '[6001](+)\nendpoint/language = fr\n');
+  await reload(f);
+  assert.is((await f.loaded()).objects.endpoint!['6000']!.fields.language, 'fr', 'invalid file: nothing changed');
 });
 
 test('a non-numeric unsigned value (aor/max_contacts) fails that aor', async () => {

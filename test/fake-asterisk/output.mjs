@@ -97,7 +97,10 @@ function endpointParameters(fields) {
   if (isTrue(fields.webrtc)) {
     for (const [k, v] of Object.entries(webrtc)) params[k] = v.split(' ')[0];
   }
-  Object.assign(params, fields);
+  for (const [name, value] of Object.entries(fields)) {
+    // a boolean reads as yes or no; a word Asterisk does not know silently becomes no
+    params[name] = catalog.objects.endpoint.options[name]?.type === 'bool' ? (isTrue(value) ? 'yes' : 'no') : value;
+  }
   return params;
 }
 
