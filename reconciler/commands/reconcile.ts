@@ -224,11 +224,12 @@ function installSignals(loop: ReconcileLoop<PassResult>, log: Logger, installed:
     process.on(sig, fn);
     installed.push([sig, fn]);
   };
+  let stopping = false;
   on('SIGHUP', () => {
-    log.info('signal.received', { signal: 'SIGHUP', action: loop.passRunning ? 'a pass follows the one in hand' : 'pass now' });
+    const action = stopping ? 'ignored: stopping' : loop.passRunning ? 'a pass follows the one in hand' : 'pass now';
+    log.info('signal.received', { signal: 'SIGHUP', action });
     loop.trigger('sighup');
   });
-  let stopping = false;
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     on(sig, () => {
       if (stopping) {
