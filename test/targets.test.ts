@@ -157,6 +157,20 @@ test('exec: a timeout kills the whole process group, grandchildren included', as
   assert.ok(await waitUntil(() => !alive(grandchild), 3000), 'the background sleep was killed too');
 });
 
+test('exec: a background child holding the output open does not keep exec waiting', async () => {
+  const dir = tempDir();
+  const pidFile = join(dir, 'pid');
+  const started = Date.now();
+  const r = await local.exec(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; echo done`], 20_000);
+  const took = Date.now() - started;
+  try {
+    assert.equal(r, { stdout: 'done\n', stderr: '', code: 0, timedOut: false });
+    assert.ok(took < 5000, `took ${took} ms`);
+  } finally {
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+  }
+});
+
 test('exec: a command that ignores SIGTERM is killed after the grace time', async () => {
   const started = Date.now();
   const r = await local.exec(['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'], 300);

@@ -18,6 +18,7 @@ export interface ExecOptions {
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 const DEFAULT_KILL_GRACE_MS = 2000;
+const OUTPUT_DRAIN_MS = 250;
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG'];
 
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -99,6 +100,16 @@ export function runProcess(argv: string[], timeoutMs: number, opts: ExecOptions 
     });
     child.on('close', (code) => {
       finish({ stdout: stdout.text(), stderr: stderr.text(), code: timedOut ? null : code, timedOut });
+    });
+    // something the command left running in the background may hold its output open: once the
+    // command itself has exited, wait a moment for the output, then stop waiting
+    child.on('exit', (code) => {
+      const drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish({ stdout: stdout.text(), stderr: stderr.text(), code: timedOut ? null : code, timedOut });
+      }, OUTPUT_DRAIN_MS);
+      drain.unref();
     });
   });
 }

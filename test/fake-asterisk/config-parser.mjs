@@ -1,6 +1,7 @@
 // Reads an Asterisk config file the way main/config.c does, as far as asterisk/BEHAVIOR.md records it:
 // comments, escapes, block comments, templates, inheritance, `+=`, directives and the cases that make
-// the whole file invalid. Written from those facts alone: it is the independent check of our output.
+// the whole file invalid. Written from those facts, sharing nothing with compiler/: it is the
+// independent check of what the compiler emits.
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -229,8 +230,12 @@ function processDirective(line, lineno, path, state, opts) {
     return `The file '${arg}' was listed as a #include but it does not exist.`;
   }
   if (state.includeDepth > 10) return `too many nested #include at line ${lineno} of ${path}`;
+  // block comments do not carry into or out of an included file
+  const depth = state.depth;
+  state.depth = 0;
   state.includeDepth++;
   const error = parseBuffer(data, file, state, opts);
   state.includeDepth--;
+  state.depth = depth;
   return error;
 }
