@@ -249,6 +249,28 @@ test('comments, \\; escapes, literal # and ", += and =>', async () => {
   assert.is(l.objects.endpoint!['6000']!.fields.context, 'internal');
 });
 
+test('a NUL cuts the rest of its line; ${...} stays literal; aor/max_contacts defaults to 0', async () => {
+  const f = fake();
+  f.write('[6000]\ntype = wizard\nendpoint/language = en\0; garbage\nendpoint/context = ${CTX}\n');
+  await reload(f);
+  const l = await f.loaded();
+  assert.is(l.objects.endpoint!['6000']!.fields.language, 'en');
+  assert.is(l.objects.endpoint!['6000']!.fields.context, '${CTX}');
+  assert.is(l.maxContacts['6000'], '0');
+  const shown = await rx(f, 'pjsip show endpoints');
+  assert.match(shown.stdout, /^        Aor:  6000 +0$/m);
+});
+
+test('password_digest takes ALG:hex with MD5, SHA-256 or SHA-512-256; md5_cred and auth_type md5 load', async () => {
+  const f = fake();
+  f.write(TEMPLATE +
+    section('6000', 'inbound_auth/password_digest = SHA-256:0a1b2c\n') +
+    section('6001', 'inbound_auth/password_digest = SHA-1:0a1b2c\n') +
+    section('6002', 'inbound_auth/auth_type = md5\ninbound_auth/md5_cred = 5f4dcc3b5aa765d61d8327deb882cf99\n'));
+  await reload(f);
+  assert.equal((await f.loaded()).auths, ['6000-iauth', '6002-iauth']);
+});
+
 test('a stray --; drops every later line, their endpoints are removed, the reply says success', async () => {
   const f = fake();
   f.write(TEMPLATE + section('6000') + section('6001') + section('6002'));
