@@ -1,0 +1,64 @@
+// Files only root (or the reconciler's user) may read: the host secrets file and the age identity.
+// Reading refuses a file others can read; writing is atomic and never leaves a readable copy.
+import { randomBytes } from 'node:crypto';
+import { chmod, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export class PrivateFileError extends Error {
+  constructor(message: string, readonly missing = false) {
+    super(message);
+    this.name = 'PrivateFileError';
+  }
+}
+
+/** The file's text, or an error when it is missing or group/world can read it (`chmod 600` fixes that). */
+export async function readPrivateFile(path: string): Promise<string> {
+  let mode: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new PrivateFileError(`${path} is not a regular file`);
+    mode = st.mode;
+  } catch (err) {
+    if (err instanceof PrivateFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PrivateFileError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`, code === 'ENOENT');
+  }
+  if (mode & 0o077) {
+    const octal = (mode & 0o777).toString(8).padStart(4, '0');
+    throw new PrivateFileError(`${path} is readable by group or others (mode ${octal}); refusing to use it: run chmod 600 ${path}`);
+  }
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new PrivateFileError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/** Replace `path` with mode 0600: temp file beside it created 0600, fsync, rename, fsync the directory. */
+export async function writePrivateFileAtomic(path: string, text: string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.chmod(0o600); // the umask cannot widen it, but a stricter one could narrow it: be exact
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new PrivateFileError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  await chmod(path, 0o600);
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } catch {
+    // some file systems refuse fsync on a directory; the rename is done
+  } finally {
+    await d.close();
+  }
+}
