@@ -112,9 +112,10 @@ function lastAppliedOf(ctx: PassContext, result: PassResult, now: Date): { lastA
 
 /** The checkout of the configured branch as a pass's source. */
 export function gitSource(config: ReconcilerConfig, verify?: (repoDir: string, commit: string) => Promise<void>): PassSource {
-  const { repo, branch, checkoutDir, extensionsPath } = config.source;
+  // read at each call: the loop may hand in a reloaded config
   const source: PassSource = {
     async update(dryRun) {
+      const { repo, branch, checkoutDir } = config.source;
       try {
         const git = await ensureClone(repo, checkoutDir);
         return await fetchAndReset(git, branch, { reset: !dryRun });
@@ -122,9 +123,9 @@ export function gitSource(config: ReconcilerConfig, verify?: (repoDir: string, c
         throw fetchError(err, repo);
       }
     },
-    read: (commit) => readSourcesAtRev(checkoutDir, commit, extensionsPath),
+    read: (commit) => readSourcesAtRev(config.source.checkoutDir, commit, config.source.extensionsPath),
   };
-  if (verify) source.verifySignature = (commit) => verify(checkoutDir, commit);
+  if (verify) source.verifySignature = (commit) => verify(config.source.checkoutDir, commit);
   return source;
 }
 
