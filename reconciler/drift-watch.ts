@@ -87,7 +87,7 @@ export async function startDriftWatch(opts: DriftWatchOptions): Promise<DriftWat
     if (sha256 === lastTriggered) return;
     lastTriggered = sha256;
     events += 1;
-    opts.log('warn', 'drift.detected', { file, sha256, expected, note: 'the live file was changed outside pjsip-gitops' });
+    opts.log('warn', 'drift.noticed', { file, sha256, expected, note: 'the live file was changed outside pjsip-gitops; a pass follows' });
     opts.onDrift({ file, sha256, expected });
   };
   const runCheck = (): void => {

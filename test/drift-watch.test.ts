@@ -68,7 +68,7 @@ test('a hand edit is reported once with its hash; the same bytes again are not a
   await s.act(() => writeFileSync(s.live, HAND_EDIT));
   assert.is(s.drifts.length, 1);
   assert.equal(s.drifts[0], { file: s.live, sha256: sha256Hex(HAND_EDIT), expected: sha256Hex(APPLIED) });
-  assert.ok(s.logged.includes('drift.detected'));
+  assert.ok(s.logged.includes('drift.noticed'));
   await s.act(() => writeFileSync(s.live, HAND_EDIT)); // rewritten, same content (report mode leaves it)
   assert.is(s.drifts.length, 1);
   await s.act(() => writeFileSync(s.live, HAND_EDIT + '; one more\n'));

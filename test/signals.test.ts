@@ -206,8 +206,10 @@ test('a hand edit is seen by the watcher and reverted (mode correct), mode kept'
   await p.waitLine('the watcher', (l) => l.event === 'drift.watching');
   const mark = p.lines.length;
   writeFileSync(env.live, applied.toString() + '[9999](softphone)\n; a hand edit\n');
-  const detected = await p.waitLine('drift.detected', (l) => l.event === 'drift.detected', mark);
-  assert.is(detected.file, env.live);
+  const noticed = await p.waitLine('drift.noticed', (l) => l.event === 'drift.noticed', mark);
+  assert.is(noticed.file, env.live);
+  const detected = await p.waitLine('drift.detected (the pass)', (l) => l.event === 'drift.detected', mark);
+  assert.match(String(detected.diff), /^[-+]\[9999\]\(softphone\)$/m, String(detected.diff));
   const done = await p.waitLine('the drift pass', passDone, mark);
   assert.is(done.result, 'drift-corrected');
   assert.ok(readFileSync(env.live).equals(applied), 'the live file is back byte for byte');
