@@ -34,13 +34,14 @@ export function clip(text: string): string {
 
 const options = (o: Partial<AsteriskOptions>): AsteriskOptions => ({ ...DEFAULT_ASTERISK_OPTIONS, ...o });
 
-// answers that mean "not done", whatever the exit code says; first match wins
+// answers that mean "not done", whatever the exit code says; first match wins. Anchored to whole
+// lines, so a display name shown by `pjsip show endpoint` cannot pass for one of them.
 const FAILURE_TEXTS: [RegExp, AsteriskFailure][] = [
-  [/Unable to connect to remote asterisk/i, 'unreachable'],
-  [/No such command '/, 'no-such-command'],
-  [/No such module '/, 'no-such-module'],
-  [/request queued/i, 'queued'],
-  [/already in progress/i, 'in-progress'],
+  [/^Unable to connect to remote asterisk/m, 'unreachable'],
+  [/^No such command '/m, 'no-such-command'],
+  [/^No such module '/m, 'no-such-module'],
+  [/request queued\.?\s*$/m, 'queued'],
+  [/^A module reload request is already in progress/m, 'in-progress'],
 ];
 
 /** Sorts one CLI answer: a failure reason, or null when it may be read as an answer. */

@@ -107,6 +107,14 @@ test('showEndpoint: the wizard section of an endpoint, null for a missing one', 
   assert.ok(m.ok && m.value === null);
 });
 
+test('a display name that reads like an error is not taken for one', async () => {
+  const { f, o } = setup();
+  writeFileSync(f.mode().confPath!, "[6000]\ntype = wizard\nendpoint/callerid = \"No such command 'x' request queued\" <6000>\n");
+  assert.ok((await reload(target, o)).ok);
+  const e = await showEndpoint(target, '6000', o);
+  assert.ok(e.ok && e.value?.get('callerid')?.startsWith('"No such command'));
+});
+
 // ---- pure parsers
 test('parseEndpoints: listing, empty, cut or foreign text', () => {
   const listing = '\n Endpoint:  <Endpoint/CID....>  <State.....>  <Channels.>\n=====\n\n' +
