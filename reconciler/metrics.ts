@@ -22,6 +22,8 @@ export interface MetricsSnapshot {
   extensions?: number;
   /** consecutive transient failures (the backoff step) */
   transientFailures?: number;
+  /** the reconciler process itself, under the names Prometheus client libraries use */
+  process?: { residentBytes: number; heapUsedBytes: number; startTimeSeconds: number };
 }
 
 type Sample = { labels?: Record<string, string>; value: number };
@@ -65,6 +67,14 @@ export function renderMetrics(m: MetricsSnapshot): string {
     lines.push(...family('pjsip_gitops_transient_failures', 'gauge',
       'Consecutive transient failures (git or Asterisk unreachable); 0 after a pass that got through.',
       [{ value: m.transientFailures }]));
+  }
+  if (m.process) {
+    lines.push(
+      ...family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [{ value: m.process.residentBytes }]),
+      ...family('process_start_time_seconds', 'gauge', 'Start time of the process since the unix epoch in seconds.',
+        [{ value: m.process.startTimeSeconds }]),
+      ...family('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, in bytes.', [{ value: m.process.heapUsedBytes }]),
+    );
   }
   return lines.join('\n') + '\n';
 }

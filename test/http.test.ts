@@ -9,6 +9,7 @@ const statusDoc = { version: 1, condition: { type: 'Ready', reason: 'Applied' },
 const snapshot: MetricsSnapshot = {
   passes: { applied: 2, unchanged: 7, transient: 1 }, reloads: 3, lastSuccessSeconds: 1767323045,
   driftEvents: 1, condition: 'Ready', extensions: 24, transientFailures: 0,
+  process: { residentBytes: 61_000_000, heapUsedBytes: 12_000_000, startTimeSeconds: 1767320000 },
 };
 let server: HttpServer;
 let base = '';
@@ -78,6 +79,9 @@ test('/metrics: Prometheus 0.0.4 text with our series', async () => {
     'pjsip_gitops_condition{condition="Ready"} 1',
     'pjsip_gitops_condition{condition="Stalled"} 0',
     'pjsip_gitops_extensions 24',
+    'process_resident_memory_bytes 61000000',
+    'nodejs_heap_size_used_bytes 12000000',
+    'process_start_time_seconds 1767320000',
     '# TYPE pjsip_gitops_passes_total counter',
     '# TYPE pjsip_gitops_condition gauge',
   ]) assert.ok(text.split('\n').includes(line), `missing: ${line}`);

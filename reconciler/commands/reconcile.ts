@@ -151,6 +151,11 @@ function snapshotOf(status: Status, loop: ReconcileLoop<PassResult>): MetricsSna
     ...(never ? {} : { condition: status.condition.type }),
     ...(status.lastApplied?.extensions ? { extensions: status.lastApplied.extensions.length } : {}),
     transientFailures: loop.transientFailures,
+    process: {
+      residentBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+      startTimeSeconds: Math.floor(Date.now() / 1000 - process.uptime()),
+    },
   };
 }
 
