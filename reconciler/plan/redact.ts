@@ -1,0 +1,57 @@
+// The last line of defence for plans: every plaintext password known on either side is replaced by
+// (secret) in whatever is printed, even though the plan is built from redacted texts already.
+import { parseDocument } from 'yaml';
+import { escapeValue } from '../../compiler/emit.js';
+import { REDACTED, UNRESOLVED_SECRET, type CompileResult, type SourceFile } from '../../compiler/types.js';
+
+/** Shorter strings would blank out ordinary numbers and words; the primary redaction covers them. */
+const MIN_REDACT = 4;
+
+/** Passwords written in extension files (`auth: { password }`), whether or not the files compile. */
+export function sourcePasswords(sources: readonly SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const s of sources) {
+    const doc = parseDocument(s.text, { uniqueKeys: false });
+    const auth = doc.errors.length ? undefined : (doc.toJS({ maxAliasCount: 0 }) as { auth?: { password?: unknown } } | null)?.auth;
+    if (auth && (typeof auth.password === 'string' || typeof auth.password === 'number')) out.push(String(auth.password));
+    // a file that does not parse may still hold one: take anything after `password:`
+    if (doc.errors.length) {
+      for (const m of s.text.matchAll(/\bpassword\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s,}#]+))/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+    }
+  }
+  return out;
+}
+
+/** Passwords in a compiled result (resolved ones; never the unresolved placeholder). */
+export function compiledPasswords(result: CompileResult | undefined): string[] {
+  if (!result?.ok) return [];
+  return result.model.sections.flatMap((s) => s.options.filter((o) => o.secret && o.value !== UNRESOLVED_SECRET).map((o) => o.value));
+}
+
+export type Redactor = (text: string) => string;
+
+export function redactor(passwords: Iterable<string>): Redactor {
+  const forms = new Set<string>();
+  for (const p of passwords) {
+    if (p.length < MIN_REDACT) continue;
+    forms.add(p);
+    forms.add(escapeValue(p)); // as written in the file: `;` → `\;`
+    forms.add(JSON.stringify(p).slice(1, -1)); // as written inside JSON
+  }
+  const list = [...forms].filter((f) => f.length >= MIN_REDACT).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const f of list) if (out.includes(f)) out = out.split(f).join(REDACTED);
+    return out;
+  };
+}
+
+/** Applies a redactor to every string in a JSON-able value. */
+export function redactDeep<T>(value: T, redact: Redactor): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v, redact)])) as T;
+  }
+  return value;
+}
