@@ -103,3 +103,17 @@ export async function verifyCommit(repoDir: string, rev: string, cfg: SignatureC
       return { ok: false, reason: 'bad-signature', signer, key, detail: detail(`unexpected signature status '${letter}'`) };
   }
 }
+
+export class SignatureError extends Error {
+  constructor(readonly verdict: Extract<SignatureVerdict, { ok: false }>) {
+    super(`${verdict.reason}: ${verdict.detail}${verdict.signer ? ` (signer ${verdict.signer})` : ''}`);
+    this.name = 'SignatureError';
+  }
+}
+
+/** For the reconcile pass: resolves with the verdict when trusted, throws a SignatureError otherwise. */
+export async function verifyCommitSignature(repoDir: string, commit: string, cfg: SignatureConfig): Promise<Extract<SignatureVerdict, { ok: true }>> {
+  const v = await verifyCommit(repoDir, commit, cfg);
+  if (!v.ok) throw new SignatureError(v);
+  return v;
+}

@@ -9,6 +9,9 @@ import type { AuthSource } from '../compiler/types.js';
 import { decryptArmored, encryptPassword, generateAgeIdentity, parseIdentities, recipientsOf } from '../reconciler/secrets/age.js';
 import { generatePassword } from '../reconciler/secrets/generate.js';
 import { makeSecretResolver, openSecretStore, prepareSecrets, resolveOrGenerate } from '../reconciler/secrets/store.js';
+import { authSourcesOf, createSecretResolver } from '../reconciler/secrets/resolver.js';
+import { compile } from '../compiler/compile.js';
+import { site, ext } from './helpers/site.js';
 
 const PLANTED = 'Pl4nted-Secret-q7Zx';
 const dir = mkdtempSync(join(tmpdir(), 'pjsip-gitops-secrets-'));
@@ -206,6 +209,67 @@ test('secrets keygen + encrypt: the pasted YAML opens on the host; the password 
   assert.is(bad.code, 1);
   assert.match(bad.stderr, 'age_recipients');
   for (const r of [twoLines, empty, noRecipients, bad]) assert.not.match(r.stdout + r.stderr, PLANTED);
+});
+
+async function hostFixture() {
+  const host = await generateAgeIdentity(new Date(0));
+  const identityPath = privateFile('age-identity.txt', host.fileText);
+  const secretsPath = privateFile('secrets.yaml', `"6010": "${PLANTED}"\n`);
+  const sealed = await encryptPassword('Sealed-6011-pass-xyz', [host.recipient]);
+  const block = `\n  encrypted: |\n${sealed.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+  const sources = site({
+    '6010.yaml': ext(6010, '', '{ secret: "6010" }'),
+    '6011.yaml': ext(6011, '', block),
+    '6012.yaml': ext(6012, '', '{ secret: "6012" }'),
+  });
+  return { host, identityPath, secretsPath, sources };
+}
+
+test('authSourcesOf reads every extension auth, skipping site.yaml', async () => {
+  const { sources } = await hostFixture();
+  const got = authSourcesOf(sources);
+  assert.equal(got.map((a) => [a.extension, a.auth.kind]), [['6000', 'password'], ['6010', 'secret'], ['6011', 'encrypted'], ['6012', 'secret']]);
+});
+
+test('host resolver without prepare: the compiler gets stored, generated and sealed passwords', async () => {
+  const { identityPath, secretsPath, sources } = await hostFixture();
+  const resolver = await createSecretResolver({ file: secretsPath, ageIdentity: identityPath });
+  const r = compile(sources, { secrets: resolver });
+  assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.diagnostics));
+  if (!r.ok) return;
+  assert.ok(r.deployable);
+  assert.match(r.conf, PLANTED);
+  assert.match(r.conf, 'Sealed-6011-pass-xyz');
+  assert.not.match(r.redacted, PLANTED);
+  assert.equal(resolver.report.generated, ['6012']);
+  const generated = (await openSecretStore(secretsPath)).get('6012')!;
+  assert.match(r.conf, generated);
+  assert.is(mode(secretsPath), 0o600);
+});
+
+test('host resolver with prepare; file edits are picked up; an open file mode leaves passwords unresolved', async () => {
+  const { identityPath, secretsPath, sources } = await hostFixture();
+  const resolver = await createSecretResolver({ file: secretsPath, ageIdentity: identityPath });
+  const report = await resolver.prepare(sources);
+  assert.equal(report.generated, ['6012']);
+  assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), PLANTED);
+
+  writeFileSync(secretsPath, `"6010": "changed-by-admin-123456"\n"6012": "x"\n`);
+  chmodSync(secretsPath, 0o600);
+  assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), 'changed-by-admin-123456');
+
+  chmodSync(secretsPath, 0o644);
+  await resolver.prepare(sources);
+  assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), undefined);
+  assert.match(resolver.report.unresolved[0]!.reason, `chmod 600 ${secretsPath}`);
+  const r = compile(sources, { secrets: resolver });
+  assert.ok(r.ok && !r.deployable);
+  assert.not.match(JSON.stringify(resolver.report), PLANTED);
+
+  const noIdentity = await createSecretResolver({ file: fresh('secrets.yaml') });
+  const sealed = authSourcesOf(sources).find((a) => a.auth.kind === 'encrypted')!;
+  assert.is(noIdentity(sealed.auth, '6011'), undefined);
+  assert.match(noIdentity.report.unresolved[0]!.reason, 'no age identity');
 });
 
 test.run();

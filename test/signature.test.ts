@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyCommit, type SignatureVerdict } from '../reconciler/signature.js';
+import { SignatureError, verifyCommit, verifyCommitSignature, type SignatureVerdict } from '../reconciler/signature.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pjsip-gitops-sig-'));
 const repo = join(dir, 'repo');
@@ -117,6 +117,15 @@ test('OpenPGP: trusted key accepted; unknown or untrusted key refused; unsigned 
   assert.ok((await verifyCommit(repo, commits.alice!, both)).ok);
   assert.ok((await verifyCommit(repo, commits.gpg!, both)).ok);
   assert.is(fail(await verifyCommit(repo, commits.mallory!, both)).reason, 'untrusted-signer');
+});
+
+test('verifyCommitSignature: resolves for a trusted commit, throws a SignatureError naming why otherwise', async () => {
+  const cfg = { allowedSignersFile: allowed };
+  assert.is((await verifyCommitSignature(repo, commits.alice!, cfg)).signer, 'alice@example.com');
+  const err = await verifyCommitSignature(repo, commits.mallory!, cfg).then(() => undefined, (e: unknown) => e);
+  assert.instance(err, SignatureError);
+  assert.is((err as SignatureError).verdict.reason, 'untrusted-signer');
+  assert.match((err as Error).message, /^untrusted-signer: commit [0-9a-f]{12}/);
 });
 
 test.run();

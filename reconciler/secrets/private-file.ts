@@ -1,6 +1,7 @@
 // Files only root (or the reconciler's user) may read: the host secrets file and the age identity.
 // Reading refuses a file others can read; writing is atomic and never leaves a readable copy.
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { chmod, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -11,6 +12,19 @@ export class PrivateFileError extends Error {
   }
 }
 
+function refuseOpenMode(path: string, mode: number): void {
+  if (mode & 0o077) {
+    const octal = (mode & 0o777).toString(8).padStart(4, '0');
+    throw new PrivateFileError(`${path} is readable by group or others (mode ${octal}); refusing to use it: run chmod 600 ${path}`);
+  }
+}
+
+function statError(path: string, err: unknown): PrivateFileError {
+  if (err instanceof PrivateFileError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  return new PrivateFileError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`, code === 'ENOENT');
+}
+
 /** The file's text, or an error when it is missing or group/world can read it (`chmod 600` fixes that). */
 export async function readPrivateFile(path: string): Promise<string> {
   let mode: number;
@@ -19,14 +33,9 @@ export async function readPrivateFile(path: string): Promise<string> {
     if (!st.isFile()) throw new PrivateFileError(`${path} is not a regular file`);
     mode = st.mode;
   } catch (err) {
-    if (err instanceof PrivateFileError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PrivateFileError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`, code === 'ENOENT');
+    throw statError(path, err);
   }
-  if (mode & 0o077) {
-    const octal = (mode & 0o777).toString(8).padStart(4, '0');
-    throw new PrivateFileError(`${path} is readable by group or others (mode ${octal}); refusing to use it: run chmod 600 ${path}`);
-  }
+  refuseOpenMode(path, mode);
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -60,5 +69,49 @@ export async function writePrivateFileAtomic(path: string, text: string): Promis
     // some file systems refuse fsync on a directory; the rename is done
   } finally {
     await d.close();
+  }
+}
+
+/** readPrivateFile for callers that cannot wait (the compiler's resolver is synchronous). */
+export function readPrivateFileSync(path: string): string {
+  let mode: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new PrivateFileError(`${path} is not a regular file`);
+    mode = st.mode;
+  } catch (err) {
+    throw statError(path, err);
+  }
+  refuseOpenMode(path, mode);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new PrivateFileError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/** writePrivateFileAtomic for synchronous callers; the same steps. */
+export function writePrivateFileAtomicSync(path: string, text: string): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, text);
+      fchmodSync(fd, 0o600);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try { unlinkSync(tmp); } catch { /* never created */ }
+    throw new PrivateFileError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const d = openSync(dir, 'r');
+    try { fsyncSync(d); } finally { closeSync(d); }
+  } catch {
+    // some file systems refuse fsync on a directory; the rename is done
   }
 }

@@ -4,7 +4,7 @@ import { isMap, isScalar, parseDocument, Document, LineCounter } from 'yaml';
 import type { AuthSource, SecretResolver } from '../../compiler/types.js';
 import { AgeError, decryptArmored } from './age.js';
 import { generatePassword } from './generate.js';
-import { PrivateFileError, readPrivateFile, writePrivateFileAtomic } from './private-file.js';
+import { PrivateFileError, readPrivateFile, readPrivateFileSync, writePrivateFileAtomic, writePrivateFileAtomicSync } from './private-file.js';
 
 export class SecretsFileError extends Error {
   constructor(message: string) {
@@ -42,14 +42,28 @@ export class SecretStore {
   /** Writes the file (atomically, 0600) when something changed. */
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const doc = new Document(Object.fromEntries([...this.entries].sort(([a], [b]) => a.localeCompare(b))));
-    doc.commentBefore = ` ${HEADER}`;
     try {
-      await writePrivateFileAtomic(this.path, doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }));
+      await writePrivateFileAtomic(this.path, this.text());
     } catch (err) {
       throw new SecretsFileError(err instanceof Error ? err.message : String(err));
     }
     this.dirty = false;
+  }
+
+  saveSync(): void {
+    if (!this.dirty) return;
+    try {
+      writePrivateFileAtomicSync(this.path, this.text());
+    } catch (err) {
+      throw new SecretsFileError(err instanceof Error ? err.message : String(err));
+    }
+    this.dirty = false;
+  }
+
+  private text(): string {
+    const doc = new Document(Object.fromEntries([...this.entries].sort(([a], [b]) => a.localeCompare(b))));
+    doc.commentBefore = ` ${HEADER}`;
+    return doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
   }
 }
 
@@ -94,6 +108,18 @@ export async function openSecretStore(path: string, opts: { createIfMissing?: bo
   return new SecretStore(path, parseSecrets(text, path));
 }
 
+/** openSecretStore for synchronous callers. */
+export function openSecretStoreSync(path: string, opts: { createIfMissing?: boolean } = {}): SecretStore {
+  let text: string;
+  try {
+    text = readPrivateFileSync(path);
+  } catch (err) {
+    if (err instanceof PrivateFileError && err.missing && opts.createIfMissing) return new SecretStore(path, new Map());
+    throw new SecretsFileError(err instanceof Error ? err.message : String(err));
+  }
+  return new SecretStore(path, parseSecrets(text, path));
+}
+
 /** The stored password for `name`, or a new generated one (stored and saved at once). */
 export async function resolveOrGenerate(store: SecretStore, name: string): Promise<{ password: string; generated: boolean }> {
   const r = takeOrGenerate(store, name);
@@ -101,7 +127,7 @@ export async function resolveOrGenerate(store: SecretStore, name: string): Promi
   return r;
 }
 
-function takeOrGenerate(store: SecretStore, name: string): { password: string; generated: boolean } {
+export function takeOrGenerate(store: SecretStore, name: string): { password: string; generated: boolean } {
   const existing = store.get(name);
   if (existing !== undefined) return { password: existing, generated: false };
   const password = generatePassword();
