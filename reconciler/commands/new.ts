@@ -1,0 +1,91 @@
+// `pjsip-gitops new <number> --name "…"`: writes extensions/<number>.yaml after the compiler has
+// accepted it together with the rest of the folder, so a number that is taken or outside every
+// range, or a template the range does not allow, is refused before any file exists.
+import { writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { compile, SITE_FILE } from '../../compiler/compile.js';
+import { compileDir, renderDiagnostics, runCommand, UsageError, useColor } from '../compile-dir.js';
+
+const HELP = `usage: pjsip-gitops new <number> --name "Display Name" [--template NAME] [--dir extensions]
+                        [--secret NAME | --password PASSWORD]
+
+Creates <dir>/<number>.yaml for a new extension. The number must be free and inside a range of
+site.yaml; the template (default: the range's first) must be one the range allows. The password
+comes from the PBX host's secrets file (auth: { secret: "<number>" }, generated on the host when
+missing) unless --secret names another entry; --password is allowed only in the dev profile.
+
+  --name NAME        display name, written as callerid "NAME" <number>
+  --template NAME    a template the number's range allows
+  --dir PATH         the extensions folder (default: extensions)
+  --secret NAME      the secret's name in the host's secrets file (default: the number)
+  --password VALUE   plaintext password (dev profile only)
+`;
+
+const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/extension.schema.json';
+
+export function extensionText(number: string, name: string, auth: { secret: string } | { password: string }, template?: string): string {
+  const lines = [SCHEMA_LINE, `extension: ${number}`, `name: ${stringify(name, { lineWidth: 0 }).trimEnd()}`];
+  if (template) lines.push(`template: ${template}`);
+  lines.push('secret' in auth ? `auth: { secret: ${JSON.stringify(auth.secret)} }   # the password lives in the PBX host's secrets file`
+    : `auth: { password: ${JSON.stringify(auth.password)} }   # dev profile only`);
+  return lines.join('\n') + '\n';
+}
+
+export async function run(args: string[]): Promise<number> {
+  return runCommand(HELP, async () => {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+      name: { type: 'string' }, template: { type: 'string' }, dir: { type: 'string' },
+      secret: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    } });
+    if (values.help) { process.stdout.write(HELP); return 0; }
+    if (positionals.length !== 1) throw new UsageError('new takes one extension number');
+    const number = positionals[0]!;
+    if (!/^[0-9]{1,20}$/.test(number)) throw new UsageError(`'${number}' is not an extension number (digits only)`);
+    if (!values.name?.trim()) throw new UsageError('--name is required (the display name)');
+    if (values.secret !== undefined && values.password !== undefined) throw new UsageError('give --secret or --password, not both');
+    const dir = values.dir ?? 'extensions';
+
+    const current = await compileDir(dir);
+    const path = `${number}.yaml`;
+    const shown = relative(process.cwd(), join(current.dir, path)) || path;
+    const taken = current.sources.find((s) => s.path === path || s.path === `${number}.yml`);
+    if (taken) {
+      process.stderr.write(`pjsip-gitops new: extension ${number} is taken (${relative(process.cwd(), join(current.dir, taken.path))})\n`);
+      return 1;
+    }
+    const auth = values.password !== undefined ? { password: values.password } : { secret: values.secret ?? number };
+    const text = extensionText(number, values.name.trim(), auth, values.template);
+    const sources = [...current.sources, { path, text }];
+    const result = compile(sources, { sourceLabel: `${relative(process.cwd(), current.dir) || '.'}/` });
+
+    // refuse for the new file's errors and for a site.yaml that does not compile; others are not ours
+    const blocking = result.diagnostics.filter((d) => d.severity === 'error' &&
+      (d.file === path || d.file === SITE_FILE || (d.code === 'DUPLICATE_EXTENSION' && d.message.startsWith(`extension ${number} `))));
+    const mine = result.diagnostics.filter((d) => d.file === path || blocking.includes(d));
+    // show the new file's lines without its password
+    const safe = values.password === undefined ? sources : [...current.sources, { path, text: text.replace(JSON.stringify(values.password), '"(secret)"') }];
+    const color = useColor(process.stderr);
+    if (mine.length) process.stderr.write(renderDiagnostics({ ...current, sources: safe, result }, mine, 'text', color));
+    if (blocking.length) {
+      process.stderr.write(`pjsip-gitops new: ${shown} not written\n`);
+      return 1;
+    }
+    if (!result.ok) process.stderr.write(`note: the folder has errors in other files; validate lists them\n`);
+
+    await writeFile(join(current.dir, path), text, { flag: 'wx' });
+    const model = result.ok ? result.model.extensions.find((e) => e.number === number) : undefined;
+    const branch = `add-extension-${number}`;
+    const lines = [
+      `created ${shown}${model ? ` (template ${model.template})` : ''}`,
+      'secret' in auth ? `the PBX host generates the password for secret "${auth.secret}" on the first apply (pjsip-gitops secrets get ${auth.secret} shows it there)` : '',
+      'next:',
+      `  pjsip-gitops validate ${relative(process.cwd(), current.dir) || '.'}`,
+      `  git switch -c ${branch} && git add ${shown} && git commit -m "Add extension ${number}"`,
+      `  git push -u origin ${branch}   # open a pull request: CI validates it and comments the plan`,
+    ].filter(Boolean);
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  });
+}
