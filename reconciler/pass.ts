@@ -86,7 +86,7 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
     };
     if (!dryRun) {
       try {
-        await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, ...lastAppliedOf(ctx, result, clock()) });
+        await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, wrote: ctx.written === true, ...lastAppliedOf(ctx, result, clock()) });
       } catch (err) {
         deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
       }

@@ -22,6 +22,11 @@ export interface Status {
   version: 1;
   lastApplied?: LastApplied;
   lastAttempt?: { time: string; commit?: string; result: PassOutcome; reason: string };
+  /**
+   * Set just before the live file is written, cleared by the pass that wrote it once it finished.
+   * Still set at the start of a pass → the previous one died between write and verify: redo them.
+   */
+  pending?: { commit: string; fileSha256: string; since: string; pid: number; /** the backup of the file before it ('' when there was none) */ backup: string };
   condition: { type: Condition; reason: string; message: string; since: string };
   /** newest first, at most HISTORY_SIZE */
   history: PassResult[];
@@ -92,6 +97,8 @@ export interface PassRecord {
   /** set when the pass left a new file live (or confirmed the current one) */
   lastApplied?: LastApplied;
   driftDetected?: boolean;
+  /** the pass reached the write step (and so finished what a pending marker announced) */
+  wrote?: boolean;
 }
 
 /** Fold one pass into the status and write it. Dry runs are not recorded: they change nothing. */
@@ -101,7 +108,9 @@ export async function recordPass(stateDir: string, rec: PassRecord): Promise<Sta
   if (rec.lastApplied) status.lastApplied = rec.lastApplied;
   status.lastAttempt = { time: r.startedAt, result: r.result, reason: r.reason, ...(r.commit ? { commit: r.commit } : {}) };
   // a transient failure keeps the previous condition's `since` when nothing else changed
-  const same = status.condition.type === r.condition && status.condition.reason === r.reason;
+  if (rec.wrote) delete status.pending;
+  // `since` is when the condition type last changed (Ready since …), as in Kubernetes conditions
+  const same = status.condition.type === r.condition;
   status.condition = { type: r.condition, reason: r.reason, message: r.message, since: same ? status.condition.since : r.startedAt };
   status.history = [r, ...status.history].slice(0, HISTORY_SIZE);
   const c = status.counters;
@@ -111,6 +120,13 @@ export async function recordPass(stateDir: string, rec: PassRecord): Promise<Sta
   if (r.condition === 'Ready') c.lastSuccessTime = r.startedAt;
   await writeStatus(stateDir, status);
   return status;
+}
+
+/** Announce a write (see Status.pending). */
+export async function markPending(stateDir: string, pending: NonNullable<Status['pending']>): Promise<void> {
+  const status = await readStatus(stateDir);
+  status.pending = pending;
+  await writeStatus(stateDir, status);
 }
 
 export function sha256(data: string | Buffer): string {

@@ -4,7 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStatus, sha256 } from '../reconciler/state.js';
+import { writeFileSync } from 'node:fs';
+import { compile } from '../compiler/compile.js';
+import { readSourcesAtRev } from '../reconciler/git.js';
+import { markPending, readStatus, saveBackup, sha256 } from '../reconciler/state.js';
 import { passFixture, type FixtureOptions, type PassFixture } from './helpers/pass-fixture.js';
 
 const fixtures: PassFixture[] = [];
@@ -219,6 +222,36 @@ test('a hand-made live file with unknown extensions: the guard protects them', a
   assert.is(r.reason, 'GuardRefused');
   assert.equal(f.live()!.toString(), many);
   assert.not.ok(f.logLines.join('').includes('hunter22'));
+});
+
+test('a pass that died between writing and reloading is finished by the next one (reload + verify, not "unchanged")', async () => {
+  const f = await setup();
+  await f.pass();
+  const old = f.live()!;
+  const head = f.remote.commit({ 'extensions/6001.yaml': ext6001('Written Not Reloaded') });
+  // what the dead pass did: backup, pending marker, write — then nothing
+  const sources = await readSourcesAtRev(f.remote.bare, head, 'extensions');
+  const compiled = compile(sources, { sourceLabel: 'extensions/' });
+  assert.ok(compiled.ok);
+  const conf = Buffer.from(compiled.ok ? compiled.conf : '');
+  const backup = await saveBackup(f.stateDir, old);
+  await markPending(f.stateDir, { commit: head, fileSha256: sha256(conf), backup, since: new Date().toISOString(), pid: 1 });
+  writeFileSync(f.liveFile, conf);
+  assert.is(await f.fake.reloadCount(), 1);
+
+  const r = await f.pass();
+  assert.is(r.result, 'applied', r.message);
+  assert.is(await f.fake.reloadCount(), 2);
+  assert.is((await f.fake.loaded()).objects.endpoint?.['6001']?.fields.callerid, '"Written Not Reloaded" <6001>');
+  assert.is((await readStatus(f.stateDir)).pending, undefined);
+  assert.ok(f.logLines.some((l) => l.includes('"pass.resume"')));
+  // and a failure now rolls back to the file before the dead pass, not to its half-done one
+  f.remote.commit({ 'extensions/6001.yaml': ext6001('Will Fail') });
+  await markPending(f.stateDir, { commit: head, fileSha256: sha256(f.live()!), backup, since: new Date().toISOString(), pid: 1 });
+  f.fake.setMode({ dropSections: ['6001'] });
+  const failed = await f.pass();
+  assert.is(failed.reason, 'VerifyFailed');
+  assert.equal(f.live(), old);
 });
 
 test.run();

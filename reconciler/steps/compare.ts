@@ -36,7 +36,7 @@ export const compareStep: Step = {
     const compiled = ctx.compiled!;
     const live = ctx.live ?? null;
     ctx.changes = extensionChanges(live?.toString('utf8') ?? '', compiled.conf);
-    if (ctx.liveSha === ctx.desiredSha) {
+    if (ctx.liveSha === ctx.desiredSha && !ctx.status.pending) {
       return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
         message: `nothing Asterisk sees changed: commit ${ctx.commit!.slice(0, 12)} compiles to the live file (${compiled.hash.slice(0, 12)})` };
     }

@@ -1,8 +1,9 @@
 // The steps that change the host: back up, write atomically, reload, verify — and on a failed reload
 // or verify put the previous file back byte for byte and reload again.
+import { readFile } from 'node:fs/promises';
 import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
 import { PassError, asteriskError, failed, messageOf, transient } from '../errors.js';
-import { saveBackup } from '../state.js';
+import { markPending, saveBackup } from '../state.js';
 import type { PassContext, Step } from './types.js';
 
 function describeChanges(ctx: PassContext): string {
@@ -26,6 +27,14 @@ export const dryRunStep: Step = {
 export const backupStep: Step = {
   name: 'backup',
   async run(ctx) {
+    const p = ctx.status.pending;
+    if (p && p.fileSha256 === ctx.liveSha) {
+      // an interrupted pass already wrote this file: what it replaced is its backup
+      ctx.previous = p.backup ? await readFile(p.backup).catch(() => ctx.live ?? null) : null;
+      if (p.backup) ctx.backupPath = p.backup;
+      return { outcome: 'continue' };
+    }
+    ctx.previous = ctx.live ?? null;
     if (ctx.live) {
       ctx.backupPath = await saveBackup(ctx.deps.config.stateDir, ctx.live, ctx.deps.clock?.() ?? new Date());
       ctx.deps.log.info('live.backed-up', { backup: ctx.backupPath });
@@ -38,6 +47,9 @@ export const writeStep: Step = {
   name: 'write',
   async run(ctx) {
     const { target, config, log } = ctx.deps;
+    // if we die after this, the next pass sees the marker and reloads + verifies even though the file matches
+    await markPending(config.stateDir, { commit: ctx.commit!, fileSha256: ctx.desiredSha!, backup: ctx.backupPath ?? '',
+      since: (ctx.deps.clock?.() ?? new Date()).toISOString(), pid: process.pid });
     try {
       await target.writeFileAtomic(config.target.liveFile, ctx.desired!, config.target.mode);
     } catch (err) {
@@ -45,7 +57,7 @@ export const writeStep: Step = {
       throw err instanceof PassError ? err
         : transient('WriteFailed', `cannot write ${config.target.liveFile} on ${target.describe}: ${messageOf(err)}; the live file is unchanged`);
     }
-    ctx.written = true;
+    ctx.written = true; // the marker is cleared when this pass records its result
     log.info('live.written', { file: config.target.liveFile, sha256: ctx.desiredSha, bytes: ctx.desired!.length, commit: ctx.commit });
     return { outcome: 'continue' };
   },
@@ -60,7 +72,7 @@ async function reload(ctx: PassContext): Promise<PassError | null> {
 /** Put the file that was live before back (an empty file when there was none) and reload; returns the error to report. */
 async function rollback(ctx: PassContext, cause: PassError): Promise<PassError> {
   const { target, config, log } = ctx.deps;
-  const previous = ctx.live ?? Buffer.alloc(0);
+  const previous = ctx.previous ?? Buffer.alloc(0);
   try {
     await target.writeFileAtomic(config.target.liveFile, previous, config.target.mode);
   } catch (err) {
@@ -69,7 +81,7 @@ async function rollback(ctx: PassContext, cause: PassError): Promise<PassError> 
       `(${messageOf(err)}); the previous file is in ${ctx.backupPath ?? '(no backup: there was no file)'}`);
   }
   const again = await reload(ctx);
-  log.warn('rollback.done', { restoredSha256: ctx.liveSha || '(empty)', reloaded: !again, reloadError: again?.message });
+  log.warn('rollback.done', { restoredBytes: previous.length, reloaded: !again, reloadError: again?.message });
   const how = again ? `restored the previous file, but its reload failed too (${again.message})` : 'restored the previous file and reloaded it';
   return new PassError(cause.kind, cause.reason, `${cause.message}; ${how}`);
 }

@@ -61,6 +61,11 @@ export const upToDateStep: Step = {
   async run(ctx) {
     ctx.inputKey = await inputKey(ctx);
     const last = ctx.status.lastApplied;
+    if (ctx.status.pending) {
+      ctx.deps.log.warn('pass.resume', { message: 'the previous pass stopped between writing the file and verifying it; reloading and verifying again',
+        pendingCommit: ctx.status.pending.commit, since: ctx.status.pending.since });
+      return { outcome: 'continue' };
+    }
     if (last?.inputKey === ctx.inputKey && last.fileSha256 === ctx.liveSha) {
       ctx.desiredSha = last.fileSha256;
       return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',

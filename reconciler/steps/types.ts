@@ -78,6 +78,8 @@ export interface PassContext {
   liveExtensions?: string[];
   drift?: boolean;
   backupPath?: string;
+  /** what a rollback restores: the live file before this pass (or before an interrupted one) */
+  previous?: Buffer | null;
   written?: boolean;
   reloads: number;
   changes?: { added: string[]; removed: string[]; changed: string[] };
