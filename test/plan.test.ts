@@ -10,6 +10,7 @@ import { fingerprint } from '../compiler/passwords.js';
 import { readExtensionsDir } from '../reconciler/sources.js';
 import { buildPlan } from '../reconciler/plan/build.js';
 import { renderMarkdown } from '../reconciler/plan/render.js';
+import { redactor, sourcePasswords } from '../reconciler/plan/redact.js';
 import { gitSync, tempDir } from './helpers/git.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -172,6 +173,10 @@ test('a head that does not compile: its diagnostics at file:line:col, exit 1', (
   assert.match(p.err, /extensions\/6001\.yaml:6:30  BAD_VALUE  error/);
   assert.match(p.err, /work tree does not compile/);
   assert.is(p.out, '');
+  const md = plan(r.dir, '--base', 'HEAD', '--format', 'markdown');
+  assert.is(md.code, 1);
+  assert.match(md.out, /^\*\*work tree does not compile\*\* \(1 error\)/);
+  assert.match(md.out, /^6001\.yaml:6:30  BAD_VALUE  error/m);
 });
 
 test('a README-only change is no change; usage errors and unknown revisions exit 1 with --detailed-exitcode', () => {
@@ -195,8 +200,8 @@ test('markdown: summary line first, the list, then the diff in <details>', () =>
   const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'markdown');
   assert.is(p.code, 0, p.err);
   const lines = p.out.split('\n');
-  const summary = lines.findIndex((l) => l.startsWith('**'));
-  assert.match(lines[summary]!, /^\*\*0 added, 1 removed, 1 changed\*\* · /);
+  const summary = 0;
+  assert.match(lines[summary]!, /^\*\*0 added, 1 removed, 1 changed\*\* · /, 'the summary line comes first');
   assert.ok(lines.includes('- `` ~ 6002 callerid "Turret Desk 3" → "Dealer `Desk`" ``'), 'backticks in a name survive');
   const details = lines.indexOf('<details><summary>pjsip_wizard.conf diff</summary>');
   assert.ok(details > summary);
@@ -221,6 +226,14 @@ test('a long plan is cut to fit a pull request comment; a slow diff falls back t
   assert.is(slow.diff, undefined);
   assert.match(slow.diffNote ?? '', /left out/);
   assert.equal(slow.changes.changed.map((c) => c.number), ['6001']);
+});
+
+test('the last redaction pass knows passwords of files that do not even parse, in every written form', () => {
+  const broken = { path: '6003.yaml', text: 'extension: 6003\nauth: { password: "Broken;File-Pass" }\nname: [oops\n' };
+  const fine = { path: '6004.yaml', text: ext(6004, 'Desk', '', '{ password: Fine-File-Pass }') };
+  const redact = redactor(sourcePasswords([broken, fine]));
+  assert.is(redact('a Broken;File-Pass b Broken\\;File-Pass c Fine-File-Pass'), 'a (secret) b (secret) c (secret)');
+  assert.is(redact('6003 and 1234 stay'), '6003 and 1234 stay');
 });
 
 test.run();

@@ -128,9 +128,10 @@ function cutLines(lines: string[], limit: number): { kept: string[]; dropped: nu
 }
 
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
-  const head: string[] = ['### pjsip-gitops plan', ''];
+  if (!plan.head.ok) return plan.redact(failedMarkdown(plan, limit));
+  // the summary line comes first: it is what a notification shows
   const summary = plan.changed ? `**${summaryText(plan)}**` : '**no change**';
-  head.push(`${summary} · ${code(sidesLine(plan))} · ${plan.base.extensions} → ${plan.head.extensions} extensions`, '');
+  const head = [`${summary} · pjsip_wizard.conf plan · ${code(sidesLine(plan))} · ${plan.base.extensions} → ${plan.head.extensions} extensions`, ''];
   const note = baseNote(plan);
   if (note) head.push(`> ${note}`, '');
   // room left after the fixed parts: the list gets half, diagnostics a quarter, the diff the rest
@@ -175,6 +176,15 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
     text = text.slice(0, text.lastIndexOf('\n', limit - 200)) + '\n```\n\n_plan cut to fit a comment_\n';
   }
   return text;
+}
+
+function failedMarkdown(plan: Plan, limit: number): string {
+  const cut = cutLines(diagnosticLines(plan), limit - 1000);
+  const body = cut.kept.join('\n') + (cut.dropped ? `\n… and ${cut.dropped} more` : '');
+  const fence = fenceFor(body);
+  return [`**${plan.head.label} does not compile** (${plural(plan.head.errors, 'error')}) · pjsip_wizard.conf plan · ${code(sidesLine(plan))}`, '',
+    'Nothing can be applied until these are fixed (`pjsip-gitops validate` shows them with the source lines):', '',
+    fence, body, fence, ''].join('\n');
 }
 
 export function renderJson(plan: Plan): string {
