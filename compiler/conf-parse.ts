@@ -1,7 +1,7 @@
 // Reads an Asterisk config text (pjsip_wizard.conf) the way main/config.c does, as far as a wizard file
 // needs: sections, `(!)` templates, inheritance from earlier sections left to right, `(+)` appends,
 // `+=`, `;` comments, `\;` escapes, nestable `;--` … `--;` block comments, CRLF. Pure: an `#include`
-// is reported, never followed.
+// is reported, never followed. Also compares two wizard files by what each extension ends up with.
 
 /** One `key = value` line, after comments and escapes are removed. */
 export interface ConfVariable {
@@ -201,5 +201,45 @@ export function effectiveOptions(variables: readonly ConfVariable[]): Map<string
     }
   }
   if (codecs) out.set('endpoint/allow', codecs.join(','));
+  return out;
+}
+
+/** Extension sections (non-template, type = wizard) → normalised effective options. */
+function extensionSections(conf: ConfFile): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const s of conf.sections) {
+    if (s.isTemplate || out.has(s.name)) continue;
+    const eff = effectiveOptions(s.variables);
+    if (eff.get('type')?.toLowerCase() !== 'wizard') continue;
+    if (!eff.has('inbound_auth/username')) eff.set('inbound_auth/username', s.name);
+    const callerid = eff.get('endpoint/callerid');
+    const m = callerid === undefined ? null : /^\s*(?:"([^"]*)"|([^"<]*?))\s*<([^>]*)>\s*$/.exec(callerid);
+    if (m) eff.set('endpoint/callerid', `"${(m[1] ?? m[2] ?? '').trim()}" <${m[3]}>`);
+    out.set(s.name, eff);
+  }
+  return out;
+}
+
+/**
+ * Differences, section by section, between what two wizard files make Asterisk apply to each
+ * extension (key order ignored). Passwords are compared but never shown.
+ */
+export function compareEffective(original: ConfFile, compiled: ConfFile, ignored: Record<string, string[]> = {}): string[] {
+  const a = extensionSections(original);
+  const b = extensionSections(compiled);
+  const out: string[] = [];
+  for (const name of a.keys()) if (!b.has(name)) out.push(`[${name}] is missing after import`);
+  for (const name of b.keys()) if (!a.has(name)) out.push(`[${name}] appears only after import`);
+  for (const [name, before] of a) {
+    const after = b.get(name);
+    if (!after) continue;
+    const skip = new Set(ignored[name] ?? []);
+    const keys = new Set([...before.keys(), ...after.keys()]);
+    for (const key of [...keys].sort()) {
+      if (skip.has(key) || before.get(key) === after.get(key)) continue;
+      const show = (v: string | undefined) => (v === undefined ? '(not set)' : key === 'inbound_auth/password' ? '(secret)' : v);
+      out.push(`[${name}] ${key}: ${show(before.get(key))} before, ${show(after.get(key))} after import`);
+    }
+  }
   return out;
 }

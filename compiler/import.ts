@@ -5,7 +5,7 @@
 import { Document, stringify } from 'yaml';
 import { isTrue } from './catalog.js';
 import { compile, SITE_FILE } from './compile.js';
-import { effectiveOptions, findSection, parseConf, type ConfFile } from './conf-parse.js';
+import { compareEffective, effectiveOptions, findSection, parseConf, type ConfFile } from './conf-parse.js';
 import { compareNumbers } from './resolve.js';
 import { DEFAULTS_SECTION } from './rules.js';
 import type { Diagnostic, SourceFile } from './types.js';
@@ -132,7 +132,10 @@ export function importWizard(text: string, opts: ImportOptions = {}): ImportResu
   const secrets: Record<string, string> = {};
   const files: SourceFile[] = [{ path: SITE_FILE, text: siteText(plan, opts.keepPasswords ? 'dev' : 'production') }];
   for (const f of found.sort((a, b) => compareNumbers(a.number, b.number))) {
-    if (f.password === undefined) notes.push(`${f.number}: no inbound_auth/password; the host generates one for secret "${f.number}"`);
+    if (f.password === undefined) {
+      notes.push(`${f.number}: no inbound_auth/password; the host generates one for secret "${f.number}"`);
+      (ignored[f.number] ??= []).push('inbound_auth/password');
+    }
     else if (!opts.keepPasswords) secrets[f.number] = f.password;
     files.push({ path: `${f.number}.yaml`, text: extensionText(f, plan, opts.keepPasswords === true) });
   }
@@ -248,7 +251,7 @@ const scalar = (v: string) => (/^(0|[1-9][0-9]*)$/.test(v) ? v : stringify(v, { 
 function extensionText(f: Found, plan: SitePlan, keepPasswords: boolean): string {
   const template = plan.templates.get(plan.templateOf.get(f.number)!)!;
   const inherited = new Map([...plan.defaults, ...template]);
-  const lines = [SCHEMA_LINE, `extension: ${/^[1-9][0-9]*$/.test(f.number) ? f.number : JSON.stringify(f.number)}`, `name: ${scalar(f.name)}`];
+  const lines = [SCHEMA_LINE, `extension: ${/^[1-9][0-9]*$/.test(f.number) ? f.number : JSON.stringify(f.number)}`, `name: ${stringify(f.name, { lineWidth: 0 }).trimEnd()}`];
   lines.push(keepPasswords && f.password !== undefined ? `auth: { password: ${JSON.stringify(f.password)} }   # dev profile only`
     : `auth: { secret: ${JSON.stringify(f.number)} }`);
   const codecs = f.options.get('codecs');
@@ -288,44 +291,4 @@ function checkResult(original: ConfFile, files: SourceFile[], secrets: Record<st
     return;
   }
   for (const m of compareEffective(original, parseConf(back.conf), ignored)) report('IMPORT_MISMATCH', 'error', 0, m);
-}
-
-/** Extension sections (non-template, type = wizard) → normalised effective options. */
-function extensionSections(conf: ConfFile): Map<string, Map<string, string>> {
-  const out = new Map<string, Map<string, string>>();
-  for (const s of conf.sections) {
-    if (s.isTemplate || out.has(s.name)) continue;
-    const eff = effectiveOptions(s.variables);
-    if (eff.get('type')?.toLowerCase() !== 'wizard') continue;
-    if (!eff.has('inbound_auth/username')) eff.set('inbound_auth/username', s.name);
-    const callerid = eff.get('endpoint/callerid');
-    const m = callerid === undefined ? null : /^\s*(?:"([^"]*)"|([^"<]*?))\s*<([^>]*)>\s*$/.exec(callerid);
-    if (m) eff.set('endpoint/callerid', `"${(m[1] ?? m[2] ?? '').trim()}" <${m[3]}>`);
-    out.set(s.name, eff);
-  }
-  return out;
-}
-
-/**
- * Differences, section by section, between what two wizard files make Asterisk apply to each
- * extension (key order ignored). Passwords are compared but never shown.
- */
-export function compareEffective(original: ConfFile, compiled: ConfFile, ignored: Record<string, string[]> = {}): string[] {
-  const a = extensionSections(original);
-  const b = extensionSections(compiled);
-  const out: string[] = [];
-  for (const name of a.keys()) if (!b.has(name)) out.push(`[${name}] is missing after import`);
-  for (const name of b.keys()) if (!a.has(name)) out.push(`[${name}] appears only after import`);
-  for (const [name, before] of a) {
-    const after = b.get(name);
-    if (!after) continue;
-    const skip = new Set(ignored[name] ?? []);
-    const keys = new Set([...before.keys(), ...after.keys()]);
-    for (const key of [...keys].sort()) {
-      if (skip.has(key) || before.get(key) === after.get(key)) continue;
-      const show = (v: string | undefined) => (v === undefined ? '(not set)' : key === 'inbound_auth/password' ? '(secret)' : v);
-      out.push(`[${name}] ${key}: ${show(before.get(key))} before, ${show(after.get(key))} after import`);
-    }
-  }
-  return out;
 }

@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile, SITE_FILE } from '../compiler/compile.js';
-import { effectiveOptions, findSection, parseConf } from '../compiler/conf-parse.js';
-import { compareEffective, importWizard, type ImportResult } from '../compiler/import.js';
+import { compareEffective, effectiveOptions, findSection, parseConf } from '../compiler/conf-parse.js';
+import { importWizard, type ImportResult } from '../compiler/import.js';
 import type { SourceFile } from '../compiler/types.js';
 import { tempDir } from './helpers/git.js';
 
@@ -129,6 +129,24 @@ test('unknown options are kept and flagged; includes and non-wizard sections rep
   assert.not.ok(r.files.some((f) => f.text.includes('endpoint/aors')));
   assert.equal(r.ignored['6500'], ['endpoint/aors']);
   assert.equal(r.files.map((f) => f.path), ['site.yaml', '6500.yaml', '6501.yaml']);
+});
+
+test('a section without a password and with an odd callerid: named, noted, and the comparison ignores exactly those', () => {
+  const original = '[p](!)\ntype = wizard\naccepts_auth = yes\naccepts_registrations = yes\naor/max_contacts = 1\ntransport = t-udp\n\n' +
+    '[8000](p)\nendpoint/callerid = Lobby\n\n[8001](p)\ninbound_auth/password = Lobby-Pass-8001x\n';
+  const r = importWizard(original);
+  assert.ok(r.ok);
+  assert.equal(r.ignored['8000']?.sort(), ['endpoint/callerid', 'inbound_auth/password']);
+  assert.equal(r.ignored['8001'], ['endpoint/callerid'], 'no callerid: named after the number');
+  assert.match(r.files.find((f) => f.path === '8000.yaml')!.text, /^name: Lobby$/m);
+  assert.ok(r.notes.some((n) => n.startsWith('8000: no inbound_auth/password')));
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(compareEffective(parseConf(original), parseConf(compileBack(r)), r.ignored), []);
+  assert.equal(compareEffective(parseConf(original), parseConf(compileBack(r)), {}), [
+    '[8000] endpoint/callerid: Lobby before, "Lobby" <8000> after import',
+    '[8000] inbound_auth/password: (not set) before, (secret) after import',
+    '[8001] endpoint/callerid: (not set) before, "8001" <8001> after import',
+  ], 'without the ignore list they show');
 });
 
 test('conf-parse: what makes Asterisk reject the file, appends, stray block ends', () => {
