@@ -14,6 +14,7 @@ import { backupStep, dryRunStep, reloadStep, verifyStep, writeStep } from './ste
 import { guardStep, hostCheckStep } from './steps/guards.js';
 import { compileStep, fetchStep, readLiveStep, signatureStep, upToDateStep } from './steps/source.js';
 import type { Condition, PassContext, PassDeps, PassOutcome, PassResult, PassSource, Step } from './steps/types.js';
+import type { HostSecretResolver } from './secrets/resolver.js';
 import type { Target } from './target.js';
 import { createTarget } from './targets/index.js';
 
@@ -143,19 +144,16 @@ export interface LoadPassDepsOptions {
   log?: Logger;
   /** a Target built elsewhere (tests); otherwise built from config.target */
   target?: Target;
-  secrets?: SecretResolver;
+  secrets?: SecretResolver | HostSecretResolver;
   verifySignature?: (repoDir: string, commit: string) => Promise<void>;
 }
 
-/**
- * Everything a pass needs, from a config. Signature checks and host secrets are wired in when their
- * modules are present in this build (reconciler/signature.ts, reconciler/secrets/).
- */
+/** Everything a pass needs, from a config (the target is connected here). */
 export async function loadPassDeps(config: ReconcilerConfig, options: LoadPassDepsOptions = {}): Promise<PassDeps> {
   const log = options.log ?? createLogger();
-  const target = options.target ?? (await createTarget(config));
   const verify = options.verifySignature ?? (config.source.verify ? await loadSignatureCheck(config) : undefined);
-  const secrets = options.secrets ?? (config.secrets ? await loadSecretResolver(config, log) : undefined);
+  const secrets = options.secrets ?? (config.secrets ? await loadSecretResolver(config) : undefined);
+  const target = options.target ?? (await createTarget(config)); // last: nothing after it can fail and leak a connection
   const deps: PassDeps = { config, source: gitSource(config, verify), target, log, compile };
   if (secrets) {
     // every password handed to the compiler is learnt by the logger, so no line can print it
@@ -164,42 +162,26 @@ export async function loadPassDeps(config: ReconcilerConfig, options: LoadPassDe
       if (v !== undefined) log.addSecret(v);
       return v;
     };
+    const prepare = (secrets as Partial<HostSecretResolver>).prepare;
+    if (prepare) deps.prepareSecrets = (sources) => prepare(sources);
   }
   if (config.secrets) deps.secretsFingerprint = () => fileFingerprint([config.secrets?.file, config.secrets?.ageIdentity]);
   return deps;
 }
 
-// The optional modules are looked up by name at run time so this file builds without them.
-type SignatureModule = { verifyCommitSignature?: (repoDir: string, commit: string, opts: NonNullable<ReconcilerConfig['source']['verify']>) => Promise<void> };
-type SecretsModule = { createSecretResolver?: (opts: NonNullable<ReconcilerConfig['secrets']>) => Promise<SecretResolver> };
-
-async function optionalModule<T>(path: string): Promise<T | undefined> {
-  try {
-    return (await import(path)) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-}
-
-async function loadSignatureCheck(config: ReconcilerConfig): Promise<((repoDir: string, commit: string) => Promise<void>) | undefined> {
-  const mod = await optionalModule<SignatureModule>(['.', 'signature.js'].join('/'));
-  const check = mod?.verifyCommitSignature;
-  if (!check) return undefined; // the signature step then refuses every commit: verify was asked for
+// Loaded only when configured: a reconciler without signatures or host secrets never pays for them.
+async function loadSignatureCheck(config: ReconcilerConfig): Promise<(repoDir: string, commit: string) => Promise<void>> {
+  const { verifyCommitSignature } = await import('./signature.js');
   return async (repoDir, commit) => {
     try {
-      await check(repoDir, commit, config.source.verify!);
+      await verifyCommitSignature(repoDir, commit, config.source.verify!);
     } catch (err) {
-      throw err instanceof PassError ? err : stalled('SignatureInvalid', `commit ${commit.slice(0, 12)}: ${messageOf(err)}; not deployed`);
+      throw stalled('SignatureInvalid', `commit ${commit.slice(0, 12)} is not signed by a trusted key (${messageOf(err)}); not deployed`);
     }
   };
 }
 
-async function loadSecretResolver(config: ReconcilerConfig, log: Logger): Promise<SecretResolver | undefined> {
-  const mod = await optionalModule<SecretsModule>(['.', 'secrets', 'resolver.js'].join('/'));
-  if (!mod?.createSecretResolver) {
-    log.warn('secrets.unavailable', { message: 'secrets are configured but this build cannot open them; { secret } and { encrypted } passwords stay unresolved' });
-    return undefined;
-  }
-  return mod.createSecretResolver(config.secrets!);
+async function loadSecretResolver(config: ReconcilerConfig): Promise<HostSecretResolver> {
+  const { createSecretResolver } = await import('./secrets/resolver.js');
+  return createSecretResolver(config.secrets!);
 }

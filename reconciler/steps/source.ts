@@ -84,6 +84,11 @@ export const compileStep: Step = {
     } catch (err) {
       throw stalled('SourceMissing', `commit ${ctx.commit!.slice(0, 12)}: ${messageOf(err)}; keeping the live file`);
     }
+    if (ctx.deps.prepareSecrets) {
+      const report = await ctx.deps.prepareSecrets(ctx.sources);
+      if (report.generated.length) log.warn('secrets.generated', { names: report.generated, message: 'new passwords were generated and stored in the secrets file' });
+      ctx.unresolved = report.unresolved;
+    }
     const label = `${config.source.extensionsPath.replace(/\/?$/, '/')}`;
     const result = ctx.deps.compile(ctx.sources, { sourceLabel: label, ...(ctx.deps.secrets ? { secrets: ctx.deps.secrets } : {}) });
     const shown = (d: Parameters<typeof formatConfigDiagnostic>[0]) => log.redact(formatConfigDiagnostic({ ...d, file: `${label}${d.file}` }));
@@ -96,8 +101,9 @@ export const compileStep: Step = {
     }
     for (const d of result.diagnostics) log.warn('compile.warning', { commit: ctx.commit, diagnostic: shown(d) });
     if (!result.deployable) {
+      const which = (ctx.unresolved ?? []).slice(0, 5).map((u) => `${u.extension}: ${u.reason}`).join('; ');
       throw stalled('SecretsUnresolved', `commit ${ctx.commit!.slice(0, 12)} compiles but some passwords could not be opened on this host ` +
-        '(missing { secret } in the secrets file, or an { encrypted } value not sealed to this host); nothing written');
+        `(${which || 'a { secret } missing from the secrets file, or an { encrypted } value not sealed to this host'}); nothing written`);
     }
     ctx.compiled = result;
     ctx.desired = Buffer.from(result.conf, 'utf8');

@@ -55,6 +55,8 @@ export interface PassDeps {
   compile(sources: SourceFile[], options?: CompileOptions): CompileResult;
   /** host secrets for `{ secret }` / `{ encrypted }`; absent when no secrets are configured */
   secrets?: SecretResolver;
+  /** before the compile: generate missing { secret } passwords, open { encrypted } ones (reconciler/secrets) */
+  prepareSecrets?(sources: SourceFile[]): Promise<{ generated: string[]; unresolved: { extension: string; reason: string }[] }>;
   /** folded into the no-recompile key: a changed secrets file must cause a compile */
   secretsFingerprint?(): Promise<string>;
   clock?(): Date;
@@ -84,6 +86,8 @@ export interface PassContext {
   reloads: number;
   changes?: { added: string[]; removed: string[]; changed: string[] };
   warnings: string[];
+  /** extensions whose password could not be opened, with why (never a value) */
+  unresolved?: { extension: string; reason: string }[];
   /** formatted compile diagnostics of a commit that does not compile */
   diagnostics?: string[];
   /** set by the step that finished the pass */
