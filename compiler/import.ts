@@ -170,7 +170,10 @@ function designSite(found: Found[], notes: string[]): SitePlan {
   const taken = new Set([DEFAULTS_SECTION, ...found.map((f) => f.number)]);
   for (const [key, members] of groups) {
     const [chain, transport] = key.split('|') as [string, string];
-    const base = chain ? chain.split(',').join('_') : 'custom';
+    // named after the last template it inherits (the most specific), unless another chain ends the same
+    const last = (c: string) => c.split(',').pop() || 'custom';
+    const chains = new Set([...groups.keys()].map((k) => k.split('|')[0]!));
+    const base = [...chains].filter((c) => last(c) === last(chain)).length > 1 ? chain.split(',').join('_') : last(chain);
     let name = /^[0-9A-Za-z_-]{1,79}$/.test(base) ? base : base.replace(/[^0-9A-Za-z_-]/g, '_').slice(0, 70) || 'custom';
     if ([...groups.keys()].filter((k) => k.startsWith(`${chain}|`)).length > 1 && transport) name = `${name}_${transport.replace(/[^0-9A-Za-z_-]/g, '_')}`.slice(0, 79);
     if (/^[0-9]+$/.test(name)) name = `from-${name}`;

@@ -9,6 +9,7 @@ import { compile, SITE_FILE } from '../compiler/compile.js';
 import { compareEffective, effectiveOptions, findSection, parseConf } from '../compiler/conf-parse.js';
 import { importWizard, type ImportResult } from '../compiler/import.js';
 import type { SourceFile } from '../compiler/types.js';
+import { readExtensionsDir } from '../reconciler/sources.js';
 import { tempDir } from './helpers/git.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -147,6 +148,23 @@ test('a section without a password and with an odd callerid: named, noted, and t
     '[8000] inbound_auth/password: (not set) before, (secret) after import',
     '[8001] endpoint/callerid: (not set) before, "8001" <8001> after import',
   ], 'without the ignore list they show');
+});
+
+test('the file pjsip-gitops itself writes imports back to the same templates, ranges and effective options', async () => {
+  const shipped = await readExtensionsDir(join(ROOT, 'extensions'));
+  const compiled = compile(shipped);
+  assert.ok(compiled.ok);
+  if (!compiled.ok) return;
+  const r = importWizard(compiled.conf, { keepPasswords: true });
+  assert.ok(r.ok);
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  const site = r.files[0]!.text;
+  assert.match(site, /^ {2}- \{ from: 6000, to: 6009, templates: \[ webrtc \] \}$/m);
+  assert.match(site, /^ {2}- \{ from: 6010, to: 6023, templates: \[ softphone \] \}$/m);
+  assert.match(site, /^ {2}transport-ws: \{ protocol: ws \}$/m);
+  assert.equal(r.files.length, 25);
+  assert.equal(compareEffective(parseConf(compiled.conf), parseConf(compileBack(r)), r.ignored), []);
+  assert.equal(r.ignored, {});
 });
 
 test('conf-parse: what makes Asterisk reject the file, appends, stray block ends', () => {
