@@ -2,15 +2,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { classifySshError, connectSsh, shellQuote, SshError, type SshTarget, type SshTargetConfig } from '../reconciler/targets/ssh.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
+import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.js';
+import { compile } from '../compiler/compile.js';
+import { site } from './helpers/site.js';
 
 let sshd: Sshd;
 let fallbackSshd: Sshd;
 const open: SshTarget[] = [];
+const fakes: FakeAsterisk[] = [];
 
 const cfgFor = (s: Sshd, extra: Partial<SshTargetConfig> = {}): SshTargetConfig => ({
   host: s.host, port: s.port, user: s.user, privateKeyPath: s.clientKeyPath,
@@ -42,6 +47,7 @@ test.before(async () => {
 
 test.after(async () => {
   for (const t of open) await t.close().catch(() => undefined);
+  for (const f of fakes) f.cleanup();
   await sshd?.stop();
   await fallbackSshd?.stop();
 });
@@ -123,6 +129,21 @@ test('connection refused is transient', async () => {
   assert.equal(classifySshError(err), { transient: true, reason: 'connect-refused' });
 });
 
+test('a host that accepts but never speaks SSH times out: transient', async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((sock) => { sockets.push(sock); });
+  await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    const err = await rejection(connectSsh({ ...cfgFor(sshd), port, connectTimeoutMs: 300 }));
+    assert.is((err as SshError).kind, 'timeout');
+    assert.equal(classifySshError(err), { transient: true, reason: 'timeout' });
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((res) => silent.close(res));
+  }
+});
+
 test('atomic write over SFTP: content, mode, no temp left; rollback restores identical bytes', async () => {
   const t = await connect();
   const path = join(sshd.dir, 'pjsip_wizard.conf');
@@ -184,6 +205,37 @@ test('the session killed mid-upload leaves the old file live and intact', async 
   await again.writeFileAtomic(path, Buffer.from('fresh\n'), 0o640);
   assert.is(readFileSync(path, 'utf8'), 'fresh\n');
   assert.equal(temps(sshd.dir), []);
+});
+
+test('over SSH: write the compiled file, reload the fake Asterisk, list its endpoints; a hung CLI is killed', async () => {
+  const t = await connect();
+  const confPath = join(sshd.dir, 'asterisk-pjsip_wizard.conf');
+  const fake = createFakeAsterisk({ confPath });
+  fakes.push(fake);
+  const r = compile(site());
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  await t.writeFileAtomic(confPath, Buffer.from(r.conf), 0o640);
+
+  const reload = await t.exec(fake.reloadArgv, 20_000);
+  assert.is(reload.code, 0, reload.stderr);
+  assert.match(reload.stdout, "Module 'res_pjsip.so' reloaded successfully.");
+  const show = await t.exec(fake.argv('pjsip show endpoints'), 20_000);
+  assert.match(show.stdout, /Endpoint: {2}6000\b/);
+  assert.match(show.stdout, /Endpoint: {2}6010\b/);
+  assert.equal((await fake.loaded()).endpoints, ['6000', '6010']);
+
+  fake.setMode({ hang: true });
+  const hung = await t.exec(fake.argv('core show version'), 1000);
+  assert.ok(hung.timedOut);
+  assert.is(hung.code, null);
+  let left = '1';
+  for (let i = 0; i < 50 && left !== '0'; i++) {
+    const ps = await t.exec(['sh', '-c', `ps -eo args | grep -c '^[^ ]*node [^ ]*fake-asterisk/asterisk.mjs -rx core show version' || true`], 5000);
+    left = ps.stdout.trim();
+    if (left !== '0') await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.is(left, '0', 'the hung fake asterisk is still running');
 });
 
 test.run();

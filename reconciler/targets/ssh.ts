@@ -309,7 +309,12 @@ export async function connectSsh(cfg: SshTargetConfig): Promise<SshTarget> {
   const client = new Client();
   let seen: string | undefined;
   await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    // stays attached for the client's life: ssh2 may emit more errors after the first (or after
+    // ready, when the connection drops); calls in flight see those as failures instead
     const onError = (err: Error & { level?: string }): void => {
+      if (settled) return;
+      settled = true;
       client.removeListener('ready', onReady);
       client.end();
       if (seen !== undefined && seen !== pin) {
@@ -327,13 +332,11 @@ export async function connectSsh(cfg: SshTargetConfig): Promise<SshTarget> {
       }
     };
     const onReady = (): void => {
-      client.removeListener('error', onError);
-      // later errors (a dropped connection) must not crash the process; calls see them as failures
-      client.on('error', () => undefined);
+      settled = true;
       resolve();
     };
     client.once('ready', onReady);
-    client.once('error', onError);
+    client.on('error', onError);
     try {
       client.connect({
         host: cfg.host,
@@ -352,7 +355,7 @@ export async function connectSsh(cfg: SshTargetConfig): Promise<SshTarget> {
       });
     } catch (err) {
       // ssh2 parses the key synchronously
-      client.removeListener('error', onError);
+      settled = true;
       reject(new SshError('private-key', `cannot use the SSH private key ${cfg.privateKeyPath}: ${errorText(err)}`));
     }
   });
