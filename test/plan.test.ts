@@ -165,6 +165,23 @@ test('a base that does not compile: one line, then the head as everything added,
   assert.match(p.out, /^6000\.yaml:4:\d+  PLAINTEXT_PASSWORD  warning/m, 'head diagnostics follow');
 });
 
+test('a base without an extensions folder: everything added, warnings only counted', () => {
+  const r = repo();
+  gitSync(r.dir, ['rm', '-r', '--quiet', 'extensions']);
+  r.commit('no extensions yet');
+  cpSync(join(ROOT, 'extensions'), join(r.dir, 'extensions'), { recursive: true });
+  r.commit('extensions again');
+  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
+  assert.is(p.code, 2, p.err);
+  assert.match(p.out, /^base HEAD~1 has no extensions folder: everything in head is added$/m);
+  assert.match(p.out, /^24 added, 0 removed, 0 changed \(0 → 24 extensions\)$/m);
+  assert.match(p.out, /^head has 24 warnings/m);
+  assert.not.match(p.out, /PLAINTEXT_PASSWORD/);
+  const colored = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'plan', '--repo', r.dir, '--base', 'HEAD~1', '--head', 'HEAD'],
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' } });
+  assert.match(colored.stdout, /\u001b\[32m\+ 6000 webrtc "Turret Desk 1"\u001b\[0m/);
+});
+
 test('a head that does not compile: its diagnostics at file:line:col, exit 1', () => {
   const r = repo();
   r.write('extensions/6001.yaml', ext(6001, 'Turret Desk 2', 'options:\n  endpoint/media_encryption: maybe\n'));

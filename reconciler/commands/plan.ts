@@ -66,7 +66,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`pjsip-gitops plan: ${head.label} does not compile; fix the errors above\n`);
       return 1;
     }
-    process.stdout.write(format === 'json' ? renderJson(plan) : format === 'markdown' ? renderMarkdown(plan) : renderText(plan));
+    process.stdout.write(format === 'json' ? renderJson(plan) : format === 'markdown' ? renderMarkdown(plan) : renderText(plan, { color: useColor(process.stdout) }));
     planned = true;
     return detailed && plan.changed ? 2 : 0;
   });

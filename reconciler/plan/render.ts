@@ -87,7 +87,18 @@ function diagnosticLines(plan: Plan): string[] {
   return plan.diagnostics.map((d) => `${d.file}${d.line ? `:${d.line}:${d.col}` : ''}  ${d.code}  ${d.severity}: ${d.message}`);
 }
 
-export function renderText(plan: Plan): string {
+const paint = (code: string, s: string) => `\u001b[${code}m${s}\u001b[0m`;
+
+/** Colours (on a terminal) follow git: additions green, removals red, changes and hunks cyan. */
+function colorLine(line: string): string {
+  if (/^(\+\+\+|---) /.test(line)) return paint('1', line);
+  if (line.startsWith('+')) return paint('32', line);
+  if (line.startsWith('-')) return paint('31', line);
+  if (line.startsWith('~') || line.startsWith('@@')) return paint('36', line);
+  return line;
+}
+
+export function renderText(plan: Plan, options: { color?: boolean } = {}): string {
   const out = [`plan: ${sidesLine(plan)}`];
   const note = baseNote(plan);
   if (note) out.push(note);
@@ -99,9 +110,11 @@ export function renderText(plan: Plan): string {
     if (plan.diff) out.push('', plan.diff.trimEnd());
     else if (plan.diffNote) out.push(plan.diffNote);
   }
-  if (note && plan.diagnostics.length) out.push('', 'head diagnostics:', ...diagnosticLines(plan));
+  if (!plan.base.ok && !plan.base.missing && plan.diagnostics.length) out.push('', 'head diagnostics:', ...diagnosticLines(plan));
   else { const w = warningsNote(plan); if (w) out.push(w); }
-  return plan.redact(out.join('\n') + '\n');
+  // redact before painting, so no escape sequence can split a password
+  const text = plan.redact(out.join('\n'));
+  return (options.color ? text.split('\n').map(colorLine).join('\n') : text) + '\n';
 }
 
 /** A code span that survives backticks inside. */
