@@ -100,14 +100,16 @@ test('renaming a file: same number is no change; a new number is a removal and a
 
 test('a template edit in site.yaml touching many extensions is one grouped line, plus the template line', () => {
   const r = repo();
-  r.write('extensions/site.yaml', siteText(r.dir).replace('endpoint/force_rport: yes', 'endpoint/force_rport: no'));
+  r.write('extensions/site.yaml', siteText(r.dir).replace('endpoint/force_rport: yes', 'endpoint/force_rport: no')
+    .replace('aor/max_contacts: 5 ', 'aor/max_contacts: 5\n    aor/qualify_frequency: 30 '));
   r.commit('softphones without force_rport');
   const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD');
   assert.is(p.code, 0, p.err);
   assert.match(p.out, /^~ 6010–6023 \(14 extensions\) endpoint\/force_rport: yes → no$/m);
   assert.match(p.out, /^~ template softphone endpoint\/force_rport: yes → no$/m);
-  assert.match(p.out, /^0 added, 0 removed, 14 changed/m);
-  assert.not.match(p.out, /^~ 6000 /m, 'webrtc extensions did not change');
+  assert.match(p.out, /^~ defaults aor\/qualify_frequency: \(not set\) → 30$/m);
+  assert.match(p.out, /^~ 6000–6023 \(24 extensions\) aor\/qualify_frequency: \(not set\) → 30$/m);
+  assert.match(p.out, /^0 added, 0 removed, 24 changed/m);
 });
 
 test('a template switch shows template, transport, codecs and options', () => {

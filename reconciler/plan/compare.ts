@@ -19,6 +19,9 @@ export type SiteChange =
   | { kind: 'template-added' | 'template-removed'; template: string }
   | { kind: 'template-option'; template: string; key: string; from?: string; to?: string };
 
+/** How site.yaml's defaults are named in site changes (no template can have this name). */
+export const DEFAULTS = '(defaults)';
+
 export interface ExtensionSummary { number: string; template: string; name: string }
 
 export interface ModelChanges {
@@ -55,7 +58,7 @@ function templateOptions(model: CompiledModel): Map<string, Record<string, strin
   const out = new Map<string, Record<string, string>>();
   for (const s of model.sections) {
     if (!s.isTemplate) continue;
-    const name = s.name === DEFAULTS_SECTION ? 'defaults' : s.name;
+    const name = s.name === DEFAULTS_SECTION ? DEFAULTS : s.name;
     out.set(name, Object.fromEntries(s.options.filter((o) => !o.secret).map((o) => [o.key, o.value])));
   }
   return out;

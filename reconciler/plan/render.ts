@@ -1,6 +1,6 @@
 // A plan for people (text), for a pull request comment (markdown, cut to fit GitHub's comment size)
 // and for tools (json). Every output passes through the plan's redactor last.
-import type { ExtensionChange, ModelChanges, SiteChange } from './compare.js';
+import { DEFAULTS, type ExtensionChange, type ModelChanges, type SiteChange } from './compare.js';
 import type { Plan } from './build.js';
 import { redactDeep } from './redact.js';
 
@@ -28,7 +28,7 @@ function describeSite(c: SiteChange): string {
     case 'profile': return `~ profile ${c.from} → ${c.to}`;
     case 'template-added': return `+ template ${c.template}`;
     case 'template-removed': return `- template ${c.template}`;
-    case 'template-option': return `~ template ${c.template} ${c.key}: ${arrow(c.from, c.to)}`;
+    case 'template-option': return `~ ${c.template === DEFAULTS ? 'defaults' : `template ${c.template}`} ${c.key}: ${arrow(c.from, c.to)}`;
   }
 }
 
@@ -43,19 +43,16 @@ function numberRuns(numbers: string[]): string {
   return runs.map((r) => (r.length > 2 ? `${r[0]}–${r[r.length - 1]}` : r.join(', '))).join(', ');
 }
 
-/** One line per change; extensions with exactly the same changes (a template edit) share lines. */
+/** One line per change; a change shared by three or more extensions (a template edit) is one line. */
 export function changeLines(c: ModelChanges): string[] {
   const lines: string[] = [];
   for (const a of c.added) lines.push(`+ ${a.number} ${a.template} ${quote(a.name)}`);
   for (const r of c.removed) lines.push(`- ${r.number} ${r.template} ${quote(r.name)}`);
-  const groups = new Map<string, string[]>();
-  for (const e of c.changed) {
-    const key = e.changes.map(describe).join('\n');
-    groups.set(key, [...(groups.get(key) ?? []), e.number]);
-  }
-  for (const [key, numbers] of groups) {
-    const who = numbers.length > 2 ? `${numberRuns(numbers)} (${numbers.length} extensions)` : null;
-    for (const n of who ? [who] : numbers) for (const what of key.split('\n')) lines.push(`~ ${n} ${what}`);
+  const who = new Map<string, string[]>();
+  for (const e of c.changed) for (const what of e.changes.map(describe)) who.set(what, [...(who.get(what) ?? []), e.number]);
+  for (const [what, numbers] of who) {
+    if (numbers.length > 2) lines.push(`~ ${numberRuns(numbers)} (${numbers.length} extensions) ${what}`);
+    else for (const n of numbers) lines.push(`~ ${n} ${what}`);
   }
   for (const s of c.site) lines.push(describeSite(s));
   return lines;
