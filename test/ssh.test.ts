@@ -58,6 +58,8 @@ test('key auth with the pinned host key connects; exec reports stdout, stderr an
   const r = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], 5000);
   assert.equal(r, { stdout: 'out\n', stderr: 'err\n', code: 3, timedOut: false });
   assert.is(await t.readFile(join(sshd.dir, 'no-such-file')), null);
+  // a command that reads stdin gets EOF rather than waiting for the timeout
+  assert.equal(await t.exec(['cat'], 5000), { stdout: '', stderr: '', code: 0, timedOut: false });
 });
 
 test('exec quotes every argv element: nothing reaches the shell', async () => {

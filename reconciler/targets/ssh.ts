@@ -157,12 +157,16 @@ export class SshTarget implements Target {
   private async upload(sftp: SFTPWrapper, handle: Buffer, data: Buffer): Promise<void> {
     // a few writes in flight: one round trip per chunk would make large files slow
     let next = 0;
+    let failed = false;
     const worker = async (): Promise<void> => {
-      while (next < data.length) {
+      while (next < data.length && !failed) {
         const offset = next;
         const len = Math.min(WRITE_CHUNK, data.length - offset);
         next += len;
-        await this.call((cb) => sftp.write(handle, data, offset, len, offset, cb));
+        await this.call((cb) => sftp.write(handle, data, offset, len, offset, cb)).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        });
       }
     };
     await Promise.all(Array.from({ length: WRITE_WINDOW }, worker));
@@ -189,7 +193,7 @@ export class SshTarget implements Target {
     // plain SFTP rename cannot replace a file; `mv -f` in the same directory is one rename(2)
     const r = await this.exec(['mv', '-f', '--', tmp, path], 30_000);
     if (r.code !== 0) {
-      throw new SshError('remote-failed', `mv onto ${path} failed (exit ${r.code ?? 'killed'}): ${r.stderr.trim().slice(0, 500)}`);
+      throw new SshError('remote-refused', `mv onto ${path} failed (exit ${r.code ?? 'killed'}): ${r.stderr.trim().slice(0, 500)}`);
     }
   }
 
@@ -218,6 +222,7 @@ export class SshTarget implements Target {
     return new Promise<ExecResult>((resolve, reject) => {
       this.client.exec(command, (err, channel: ClientChannel) => {
         if (err) return reject(this.wrap(err, `exec ${argv[0]}`));
+        channel.end(); // no stdin: a command that reads it sees EOF instead of waiting for the timeout
         let pidLine = '';
         let pid: number | undefined;
         const out: Buffer[] = [];
