@@ -259,9 +259,11 @@ test('host resolver with prepare; file edits are picked up; an open file mode le
   assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), 'changed-by-admin-123456');
 
   chmodSync(secretsPath, 0o644);
-  await resolver.prepare(sources);
+  const refused = await resolver.prepare(sources);
+  // known before the compile runs
+  assert.equal(refused.unresolved.map((u) => u.extension), ['6010', '6012']);
+  assert.match(refused.unresolved[0]!.reason, `chmod 600 ${secretsPath}`);
   assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), undefined);
-  assert.match(resolver.report.unresolved[0]!.reason, `chmod 600 ${secretsPath}`);
   const r = compile(sources, { secrets: resolver });
   assert.ok(r.ok && !r.deployable);
   assert.not.match(JSON.stringify(resolver.report), PLANTED);
@@ -270,6 +272,13 @@ test('host resolver with prepare; file edits are picked up; an open file mode le
   const sealed = authSourcesOf(sources).find((a) => a.auth.kind === 'encrypted')!;
   assert.is(noIdentity(sealed.auth, '6011'), undefined);
   assert.match(noIdentity.report.unresolved[0]!.reason, 'no age identity');
+
+  const stranger = await generateAgeIdentity(new Date(0));
+  const wrongHost = await createSecretResolver({ file: fresh('secrets.yaml'), ageIdentity: privateFile('other-identity.txt', stranger.fileText) });
+  const rep = await wrongHost.prepare(sources);
+  assert.equal(rep.unresolved.map((u) => u.extension), ['6011']);
+  assert.match(rep.unresolved[0]!.reason, 'cannot open the sealed password');
+  assert.is(wrongHost(sealed.auth, '6011'), undefined);
 });
 
 test.run();

@@ -155,21 +155,32 @@ export async function createSecretResolver(cfg: HostSecretsConfig): Promise<Host
       for (const { auth } of auths) {
         if (auth.kind === 'secret' && takeOrGenerate(s, auth.name).generated) report.generated.push(auth.name);
       }
-      await s.save();
-      storeStamp = stampOf(s.path);
+      try {
+        await s.save();
+        storeStamp = stampOf(s.path);
+      } catch (err) {
+        // never deploy a password we could not keep: forget the new ones, report them unresolved
+        storeStamp = '';
+        store = undefined;
+        storeError = (err as Error).message;
+        report.generated = [];
+      }
     }
     const id = auths.some((a) => a.auth.kind === 'encrypted') ? currentIdentity() : undefined;
-    if (id !== undefined) {
-      for (const { auth } of auths) {
-        if (auth.kind !== 'encrypted') continue;
-        const key = auth.armored.trim();
-        if (opened.has(key) || refused.has(key)) continue;
+    for (const { extension, auth } of auths) {
+      if (auth.kind === 'secret' && !store) unresolved(extension, storeError);
+      if (auth.kind !== 'encrypted') continue;
+      if (id === undefined) { unresolved(extension, identityError); continue; }
+      const key = auth.armored.trim();
+      if (!opened.has(key) && !refused.has(key)) {
         try {
           opened.set(key, await decryptArmored(key, id));
         } catch (err) {
           refused.set(key, err instanceof AgeError ? err.message : 'cannot open the sealed password');
         }
       }
+      const no = refused.get(key);
+      if (no !== undefined) unresolved(extension, no);
     }
     return report;
   };
