@@ -211,6 +211,7 @@ function extensionSections(conf: ConfFile): Map<string, Map<string, string>> {
     if (s.isTemplate || out.has(s.name)) continue;
     const eff = effectiveOptions(s.variables);
     if (eff.get('type')?.toLowerCase() !== 'wizard') continue;
+    eff.set('type', 'wizard'); // matched ignoring case
     if (!eff.has('inbound_auth/username')) eff.set('inbound_auth/username', s.name);
     const callerid = eff.get('endpoint/callerid');
     const m = callerid === undefined ? null : /^\s*(?:"([^"]*)"|([^"<]*?))\s*<([^>]*)>\s*$/.exec(callerid);
