@@ -202,6 +202,14 @@ test('the session killed mid-upload leaves the old file live and intact', async 
   assert.equal(readFileSync(path), old);
   assert.not.ok(await t.readFile(path).then(() => true, () => false), 'a dead connection must fail');
 
+  // a command running when the connection drops is a transient failure, not an exit
+  const other = await connect();
+  const running = rejection(other.exec(['sleep', '27.1828'], 20_000));
+  for (let i = 0; i < 100 && sshd.killSessions() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const dropped = await running;
+  assert.instance(dropped, SshError);
+  assert.equal(classifySshError(dropped), { transient: true, reason: 'connection-lost' });
+
   // the next connection cleans the orphaned temp and writes normally
   const again = await connect();
   await again.writeFileAtomic(path, Buffer.from('fresh\n'), 0o640);

@@ -233,7 +233,17 @@ export class SshTarget implements Target {
         let timedOut = false;
         let done = false;
         let grace: NodeJS.Timeout | undefined;
+        // the connection dropping mid-command is a failure to report, not an exit without a code
+        const lost = (err: Error): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          clearTimeout(grace);
+          reject(this.wrap(err, `exec ${argv[0]}`));
+        };
+        this.pending.add(lost);
         const finish = (): void => {
+          this.pending.delete(lost);
           if (done) return;
           done = true;
           clearTimeout(timer);
