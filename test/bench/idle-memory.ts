@@ -1,0 +1,109 @@
+// Benchmark (not a test): the reconcile loop on 10,000 extensions. Starts the real CLI (the built
+// dist/ when present, else through tsx) against a real git remote and the fake Asterisk, waits for
+// the first pass and for the loop to go idle, then reads the process's memory from /metrics and
+// /proc: resident set now, its peak, and the V8 heap. A SIGHUP pass (nothing changed) follows, and
+// memory is read again. Prints the figures; asserts nothing.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRemote, tempDir } from '../helpers/git.ts';
+import { createFakeAsterisk } from '../helpers/fake-asterisk.ts';
+
+const COUNT = Number(process.env.BENCH_EXTENSIONS ?? 10_000);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const dist = join(repoRoot, 'dist', 'reconciler', 'cli.js');
+
+const root = tempDir('pjsip-gitops-idle-');
+const remote = createRemote(root);
+const files: Record<string, string> = {
+  'extensions/site.yaml': readFileSync(join(repoRoot, 'extensions', 'site.yaml'), 'utf8'),
+};
+// 7000+ is the site's open range
+for (let i = 0; i < COUNT; i++) {
+  const n = 7000 + i;
+  files[`extensions/${n}.yaml`] = `extension: ${n}\nname: Bench ${n}\ntemplate: softphone\nauth: { password: "Bench-${n}-pw" }\n`;
+}
+remote.commit(files, `${COUNT} extensions`);
+mkdirSync(join(root, 'asterisk'));
+const live = join(root, 'asterisk', 'pjsip_wizard.conf');
+const fake = createFakeAsterisk({ confPath: live });
+const config = join(root, 'reconciler.yaml');
+writeFileSync(config, [
+  `source: { repo: ${JSON.stringify(remote.bare)}, interval: 1h, jitter: 0 }`,
+  `target: { kind: local, liveFile: ${JSON.stringify(live)} }`,
+  `asterisk: { cli: [${JSON.stringify(fake.bin)}, -rx], reload: ${JSON.stringify(fake.reloadArgv)}, timeout: 120s }`,
+  `stateDir: ${JSON.stringify(join(root, 'state'))}`,
+  `guards: { maxDeletions: ${COUNT} }`,
+  `http: { listen: '127.0.0.1:0' }`,
+  '',
+].join('\n'));
+
+const argv = existsSync(dist) ? [dist] : ['--import', 'tsx', join(repoRoot, 'reconciler', 'cli.ts')];
+const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const child = spawn(process.execPath, [...flags, ...argv, 'reconcile', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+const events: { event: string; [k: string]: unknown }[] = [];
+let logBytes = 0;
+let buf = '';
+child.stdout.on('data', (d: Buffer) => {
+  logBytes += d.length;
+  buf += d.toString();
+  let i;
+  while ((i = buf.indexOf('\n')) >= 0) {
+    const line = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    try { events.push(JSON.parse(line)); } catch { /* not ours */ }
+  }
+});
+
+async function until<T>(what: string, probe: () => T | undefined, limitMs = 600_000): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (child.exitCode !== null) throw new Error(`the reconciler exited (${child.exitCode}) while waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function proc(pid: number): { rss: number; peak: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+async function memory(base: string) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const get = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { heap: get('nodejs_heap_size_used_bytes'), ...proc(child.pid!) };
+}
+
+const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+const t0 = Date.now();
+try {
+  const listening = await until('http', () => events.find((e) => e.event === 'http.listening'));
+  const base = `http://${String(listening.address)}`;
+  const first = await until('the first pass', () => events.find((e) => e.event === 'pass.done'));
+  const firstMs = Date.now() - t0;
+  await until('the loop to wait', () => events.find((e) => e.event === 'loop.wait'));
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idle = await memory(base);
+  const mark = events.length;
+  child.kill('SIGHUP');
+  const second = await until('the SIGHUP pass', () => events.slice(mark).find((e) => e.event === 'pass.done'));
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const after = await memory(base);
+  console.log(`reconciler: ${existsSync(dist) ? 'dist/ build' : 'tsx (no dist/)'}; ${COUNT} extensions; live file ${mb(readFileSync(live).length)}`);
+  console.log(`first pass:   ${first.result} (${first.reason}) in ${first.durationMs} ms (${firstMs} ms from spawn)`);
+  console.log(`idle:         RSS ${mb(idle.rss)}, V8 heap used ${mb(idle.heap)}, peak RSS so far ${mb(idle.peak)}`);
+  console.log(`SIGHUP pass:  ${second.result} (${second.reason}) in ${second.durationMs} ms`);
+  console.log(`idle again:   RSS ${mb(after.rss)}, V8 heap used ${mb(after.heap)}, peak RSS ${mb(after.peak)}`);
+  console.log(`log output:   ${events.length} lines, ${mb(logBytes)} (compile warnings included)`);
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  fake.cleanup();
+  rmSync(root, { recursive: true, force: true });
+}
