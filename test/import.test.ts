@@ -9,6 +9,7 @@ import { compile, SITE_FILE } from '../compiler/compile.js';
 import { compareEffective, effectiveOptions, findSection, parseConf } from '../compiler/conf-parse.js';
 import { importWizard, type ImportResult } from '../compiler/import.js';
 import type { SourceFile } from '../compiler/types.js';
+import { openSecretStore } from '../reconciler/secrets/store.js';
 import { readExtensionsDir } from '../reconciler/sources.js';
 import { tempDir } from './helpers/git.js';
 
@@ -191,7 +192,7 @@ test('conf-parse: what makes Asterisk reject the file, appends, stray block ends
   assert.is(effectiveOptions(codecs.sections[0]!.variables).get('endpoint/allow'), 'g722');
 });
 
-test('the import command writes the folder and a 0600 secrets file, and prints no password', () => {
+test('the import command writes the folder and a 0600 secrets file, and prints no password', async () => {
   const root = tempDir('pjsip-gitops-import-');
   roots.push(root);
   const out = join(root, 'repo/extensions');
@@ -212,6 +213,9 @@ test('the import command writes the folder and a 0600 secrets file, and prints n
   assert.is(statSync(secrets).mode & 0o777, 0o600);
   const stored = readFileSync(secrets, 'utf8');
   assert.match(stored, /^"7000": "pa;ss#word \\"x\\""$/m);
+  const store = await openSecretStore(secrets); // the reconciler's own reader
+  assert.is(store.get('7000'), 'pa;ss#word "x"');
+  assert.is(store.get('7002'), 'Third-Pass-7002');
   for (const pw of ['pa;ss#word', 'Second-Pass-7001', 'Third-Pass-7002']) {
     assert.not.ok(ok.stdout.includes(pw) || ok.stderr.includes(pw), `output shows ${pw}`);
     for (const f of readdirSync(out)) assert.not.ok(readFileSync(join(out, f), 'utf8').includes(pw), `${f} holds ${pw}`);

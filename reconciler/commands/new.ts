@@ -79,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
     const branch = `add-extension-${number}`;
     const lines = [
       `created ${shown}${model ? ` (template ${model.template})` : ''}`,
-      'secret' in auth ? `the PBX host generates the password for secret "${auth.secret}" on the first apply (pjsip-gitops secrets get ${auth.secret} shows it there)` : '',
+      'secret' in auth ? `the PBX host generates the password for secret "${auth.secret}" on the first apply (there: pjsip-gitops secrets get ${auth.secret} --file <secrets file>)` : '',
       'next:',
       `  pjsip-gitops validate ${relative(process.cwd(), current.dir) || '.'}`,
       `  git switch -c ${branch} && git add ${shown} && git commit -m "Add extension ${number}"`,
