@@ -1,8 +1,6 @@
 // `pjsip-gitops compile [dir] [-o file]`: write pjsip_wizard.conf (stdout without -o).
-import { rename, unlink, writeFile, open } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '../targets/local.js';
 import { compileDir, parseFormat, renderDiagnostics, runCommand, UsageError, useColor } from '../compile-dir.js';
 
 const HELP = `usage: pjsip-gitops compile [dir] [-o file] [--redact] [--format text|json|github]
@@ -35,24 +33,10 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(text);
       return 0;
     }
-    await writeAtomic(values.output, text);
+    await writeFileAtomic(values.output, Buffer.from(text), 0o640);
     const n = c.result.model.extensions.length;
     process.stderr.write(`wrote ${values.output}: ${n} extension${n === 1 ? '' : 's'}, sha256 ${c.result.hash.slice(0, 12)}` +
       `${c.result.deployable ? '' : ' (secrets are placeholders: not deployable)'}\n`);
     return 0;
   });
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.pjsip-gitops-${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text, { mode: 0o640, flag: 'wx' });
-    const fh = await open(tmp, 'r');
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }
