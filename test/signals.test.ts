@@ -256,6 +256,29 @@ test('an unreachable remote backs off: logged waits double up to the cap', async
   assert.is(await p.exited, 0);
 });
 
+test('Asterisk down: transient passes back off; once it is back a pass applies and the wait is the interval again', async () => {
+  const env = setup();
+  env.fake.setMode({ down: true });
+  const p = start(env, ['--backoff-initial', '100ms', '--backoff-max', '10m']);
+  const threeWaits = () => {
+    const w = p.lines.filter((l) => l.event === 'loop.wait');
+    return w.length >= 3 ? w : undefined;
+  };
+  const waits = await until('three backoff waits', threeWaits);
+  assert.equal(waits.slice(0, 3).map((w) => [w.next, w.delayMs]), [['backoff', 100], ['backoff', 200], ['backoff', 400]]);
+  const failedPasses = p.lines.filter(passDone);
+  assert.ok(failedPasses.every((l) => l.result === 'transient'), JSON.stringify(failedPasses));
+  assert.ok(failedPasses.some((l) => l.reason === 'AsteriskUnreachable'));
+  env.fake.setMode({ down: false });
+  const mark = p.lines.length;
+  p.child.kill('SIGHUP'); // do not wait out the backoff
+  const applied = await p.waitLine('a pass that applies', (l) => passDone(l) && l.result === 'applied', mark);
+  const after = await p.waitLine('the wait after it', (l) => l.event === 'loop.wait', p.lines.indexOf(applied));
+  assert.equal([after.next, after.delayMs], ['interval', 3_600_000]);
+  p.child.kill('SIGTERM');
+  assert.is(await p.exited, 0);
+});
+
 test('usage: --config required, --wait needs --now, bad durations, non-loopback http refused', async () => {
   assert.is(cli(['reconcile']).status, 2);
   const env = setup();
