@@ -3,7 +3,7 @@
 // non-zero exit (simple-git resolves a failing command that printed nothing on stderr).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { SourceFile } from '../compiler/types.js';
@@ -45,12 +45,38 @@ export function createGit(baseDir: string, options: GitOptions = {}): SimpleGit 
   }).env(env);
 }
 
-/** Make `dir` a repository whose `origin` is `repo` (init + remote, or fix the URL). */
+/**
+ * Remove the `*.lock` files a git process killed mid-way leaves behind (index.lock, a ref's lock),
+ * which would make every later fetch or reset fail. Only safe while holding the reconciler lock:
+ * then no other git process works in this checkout.
+ */
+export async function clearStaleGitLocks(dir: string): Promise<string[]> {
+  const gitDir = join(dir, '.git');
+  const removed: string[] = [];
+  const walk = async (d: string, depth: number): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory() && depth > 0 && e.name !== 'objects') await walk(p, depth - 1);
+      else if (e.isFile() && e.name.endsWith('.lock')) {
+        await rm(p, { force: true });
+        removed.push(p);
+      }
+    }
+  };
+  await walk(gitDir, 6);
+  return removed;
+}
+
+/** Make `dir` a repository whose `origin` is `repo` (init + remote, or fix the URL). Call with the reconciler lock held. */
 export async function ensureClone(repo: string, dir: string, options: GitOptions = {}): Promise<SimpleGit> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const git = createGit(dir, options);
-  if (!existsSync(join(dir, '.git'))) {
+  if (!existsSync(join(dir, '.git', 'HEAD'))) {
+    // a killed `git init` can leave a partial .git: start that one again
+    await rm(join(dir, '.git'), { recursive: true, force: true });
     await git.raw(['init', '--quiet']);
+  } else {
+    await clearStaleGitLocks(dir);
   }
   const remotes = await git.getRemotes(true);
   const origin = remotes.find((r) => r.name === 'origin');

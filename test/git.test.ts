@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGit, ensureClone, fetchAndReset, gitEnv, headCommit, readSourcesAtRev } from '../reconciler/git.js';
 import { createRemote, tempDir } from './helpers/git.js';
@@ -52,6 +52,27 @@ test('fetch without reset leaves the work tree where it was', async () => {
   const second = remote.commit({ 'extensions/site.yaml': 'a: 2\n' });
   assert.is(await fetchAndReset(git, 'main', { reset: false }), second);
   assert.is(await headCommit(git), first);
+});
+
+test('locks left by a killed git (index.lock, a ref lock) do not block the next fetch and reset', async () => {
+  const { remote, checkout } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  const git = await ensureClone(remote.bare, checkout);
+  await fetchAndReset(git, 'main');
+  writeFileSync(join(checkout, '.git', 'index.lock'), '');
+  writeFileSync(join(checkout, '.git', 'refs', 'remotes', 'origin', 'main.lock'), '');
+  const next = remote.commit({ 'x.yaml': '2\n' });
+  const again = await ensureClone(remote.bare, checkout);
+  assert.is(await fetchAndReset(again, 'main'), next);
+  assert.not.ok(existsSync(join(checkout, '.git', 'index.lock')));
+});
+
+test('a half-made .git (killed git init) is made again', async () => {
+  const { remote, checkout } = setup();
+  const head = remote.commit({ 'x.yaml': '1\n' });
+  mkdirSync(join(checkout, '.git'), { recursive: true });
+  const git = await ensureClone(remote.bare, checkout);
+  assert.is(await fetchAndReset(git, 'main'), head);
 });
 
 test('ensureClone fixes a changed remote URL', async () => {
