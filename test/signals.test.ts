@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { createRemote, tempDir, type TestRemote } from './helpers/git.ts';
 import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.ts';
 import { readStatus } from '../reconciler/state.ts';
@@ -277,6 +278,35 @@ test('Asterisk down: transient passes back off; once it is back a pass applies a
   assert.equal([after.next, after.delayMs], ['interval', 3_600_000]);
   p.child.kill('SIGTERM');
   assert.is(await p.exited, 0);
+});
+
+test('an SSH target that is down at start: recorded as TargetUnreachable, retried with backoff, no exit', async () => {
+  const env = setup();
+  const key = join(env.root, 'id_ed25519');
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key], { stdio: 'ignore' });
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+  const text = readFileSync(env.config, 'utf8').replace(/^target: .*$/m,
+    `target: { kind: ssh, host: 127.0.0.1, port: ${port}, user: asterisk, privateKey: ${JSON.stringify(key)}, ` +
+    `hostKeyFingerprint: 'SHA256:${'A'.repeat(43)}' }`);
+  writeFileSync(env.config, text);
+  const p = start(env, ['--backoff-initial', '50ms', '--backoff-max', '100ms']);
+  const waits = await until('two waits', () => {
+    const w = p.lines.filter((l) => l.event === 'loop.wait');
+    return w.length >= 2 ? w : undefined;
+  });
+  assert.equal(waits.slice(0, 2).map((w) => [w.next, w.delayMs]), [['backoff', 50], ['backoff', 100]]);
+  const status = await readStatus(env.stateDir);
+  assert.is(status.condition.type, 'Failed');
+  assert.is(status.condition.reason, 'TargetUnreachable');
+  assert.match(status.condition.message, new RegExp(`cannot reach the target ssh:asterisk@127\\.0\\.0\\.1:${port}`));
+  assert.not.ok(p.lines.some((l) => l.event === 'drift.watching'), 'no file watch for an ssh target');
+  p.child.kill('SIGTERM');
+  assert.is(await p.exited, 0, p.stderr());
 });
 
 test('usage: --config required, --wait needs --now, bad durations, non-loopback http refused', async () => {

@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../log.js';
 import { ReconcileLoop, removePidFile, runningLoop, writePidFile } from '../loop.js';
 import type { MetricsSnapshot } from '../metrics.js';
 import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../pass.js';
-import { readStatus, type Status } from '../state.js';
+import { readStatus, recordPass, type Status } from '../state.js';
 
 const HELP = `usage: pjsip-gitops reconcile --config <reconciler.yaml> [options]
        pjsip-gitops reconcile --now --config <reconciler.yaml> [--wait [--timeout 5m]]
@@ -174,10 +174,18 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
   let http: HttpServer | undefined;
   const signals: [NodeJS.Signals, () => void][] = [];
   try {
-    deps = await loadPassDeps(config, { log });
-    const d = deps;
     const loop: ReconcileLoop<PassResult> = new ReconcileLoop<PassResult>({
-      runPass: (trigger) => runPass(d, { trigger }),
+      runPass: async (trigger) => {
+        // an SSH target connects here: a PBX that is down at boot is a transient failure, not an exit
+        if (!deps) {
+          try {
+            deps = await loadPassDeps(config, { log });
+          } catch (err) {
+            return targetUnreachable(config, trigger, err, log);
+          }
+        }
+        return runPass(deps, { trigger });
+      },
       intervalMs: config.source.intervalMs,
       jitterMs: Math.round(config.source.intervalMs * config.source.jitter),
       backoff,
@@ -205,7 +213,7 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
       log.info('http.listening', { address: `${http.address.host.includes(':') ? `[${http.address.host}]` : http.address.host}:${http.address.port}` });
     }
     log.info('reconciler.start', {
-      pid: pid.pid, config: config.file, stateDir: config.stateDir, target: d.target.describe, liveFile: config.target.liveFile,
+      pid: pid.pid, config: config.file, stateDir: config.stateDir, target: describeTarget(config), liveFile: config.target.liveFile,
       intervalMs: config.source.intervalMs, jitter: config.source.jitter, backoff, driftWatch: watch !== undefined,
     });
     await loop.start('startup');
@@ -222,6 +230,26 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
     for (const [sig, fn] of signals) process.off(sig, fn);
     log.info('reconciler.exit', { pid: process.pid });
   }
+}
+
+function describeTarget(config: ReconcilerConfig): string {
+  const t = config.target;
+  if (t.kind === 'docker') return `docker:${t.container ?? '?'}`;
+  if (t.kind === 'ssh') return `ssh:${t.ssh ? `${t.ssh.user}@${t.ssh.host}:${t.ssh.port}` : '?'}`;
+  return 'local';
+}
+
+/** A pass that could not even reach the target: recorded like any other, retried with backoff. */
+async function targetUnreachable(config: ReconcilerConfig, trigger: string, err: unknown, log: Logger): Promise<PassResult> {
+  const result: PassResult = {
+    result: 'transient', condition: 'Failed', reason: 'TargetUnreachable',
+    message: log.redact(`cannot reach the target ${describeTarget(config)}: ${err instanceof Error ? err.message : String(err)}; the live file is untouched`),
+    reloaded: false, reloadCount: 0, transient: true, trigger, startedAt: new Date().toISOString(), durationMs: 0,
+  };
+  await recordPass(config.stateDir, { result }).catch((e: unknown) =>
+    log.error('status.write-failed', { error: e instanceof Error ? e.message : String(e), stateDir: config.stateDir }));
+  log.warn('pass.done', { result: result.result, condition: result.condition, reason: result.reason, message: result.message, reloaded: false, durationMs: 0 });
+  return result;
 }
 
 function installSignals(loop: ReconcileLoop<PassResult>, log: Logger, installed: [NodeJS.Signals, () => void][]): void {
