@@ -9,7 +9,7 @@ import { PassError, fetchError, messageOf, stalled, type ErrorKind } from './err
 import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
 import { createLogger, type Logger } from './log.js';
 import { readStatus, recordPass, type LastApplied } from './state.js';
-import { compareStep } from './steps/compare.js';
+import { compareStep, knownFailureStep } from './steps/compare.js';
 import { backupStep, dryRunStep, reloadStep, verifyStep, writeStep } from './steps/deploy.js';
 import { guardStep, hostCheckStep } from './steps/guards.js';
 import { compileStep, fetchStep, readLiveStep, signatureStep, upToDateStep } from './steps/source.js';
@@ -23,17 +23,24 @@ export type { PassDeps, PassResult, PassSource, PassOutcome, Condition } from '.
 /** The order of a pass. Each step is small and lives in reconciler/steps/. */
 export const STEPS: readonly Step[] = [
   fetchStep, signatureStep, readLiveStep, upToDateStep, compileStep, compareStep,
-  guardStep, hostCheckStep, dryRunStep, backupStep, writeStep, reloadStep, verifyStep,
+  knownFailureStep, guardStep, hostCheckStep, dryRunStep, backupStep, writeStep, reloadStep, verifyStep,
 ];
 
 const CONDITION: Record<PassOutcome, Condition> = {
   applied: 'Ready', unchanged: 'Ready', 'drift-corrected': 'Ready', 'dry-run': 'Ready',
   'drift-reported': 'Stalled', stalled: 'Stalled', failed: 'Failed', transient: 'Failed',
 };
+const AUTOMATIC_TRIGGERS = new Set(['interval', 'backoff']);
 const OUTCOME_OF: Record<ErrorKind, PassOutcome> = { transient: 'transient', stalled: 'stalled', failed: 'failed' };
 
 export interface PassOptions {
   dryRun?: boolean;
+  /**
+   * Deploy content whose last deploy failed and was rolled back. Default: yes, except for the
+   * loop's automatic passes ('interval', 'backoff'), which wait for a new commit instead of
+   * reloading Asterisk twice per interval with content already known to fail.
+   */
+  retryFailed?: boolean;
   /** what started the pass, for logs and history: 'apply', 'interval', 'sighup', 'drift', … */
   trigger: string;
 }
@@ -43,7 +50,8 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
   const startedAt = clock();
   const t0 = performance.now();
   const dryRun = opts.dryRun ?? false;
-  const ctx: PassContext = { deps, dryRun, trigger: opts.trigger, status: await readStatus(deps.config.stateDir), reloads: 0, warnings: [] };
+  const retryFailed = opts.retryFailed ?? !AUTOMATIC_TRIGGERS.has(opts.trigger);
+  const ctx: PassContext = { deps, dryRun, retryFailed, trigger: opts.trigger, status: await readStatus(deps.config.stateDir), reloads: 0, warnings: [] };
   const steps: NonNullable<PassResult['steps']> = [];
   let end: { result: PassOutcome; reason: string; message: string } = { result: 'failed', reason: 'Internal', message: 'the pass did not finish' };
   deps.log.info('pass.start', { trigger: opts.trigger, dryRun, target: deps.target.describe });
@@ -87,7 +95,11 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
     };
     if (!dryRun) {
       try {
-        await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, wrote: ctx.written === true, ...lastAppliedOf(ctx, result, clock()) });
+        const failedContent = result.result === 'failed' && ctx.written && ctx.commit && ctx.desiredSha
+          ? { failedContent: { commit: ctx.commit, fileSha256: ctx.desiredSha, reason: result.reason, message: result.message, time: result.startedAt } }
+          : {};
+        await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, wrote: ctx.written === true,
+          ...failedContent, ...lastAppliedOf(ctx, result, clock()) });
       } catch (err) {
         deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
       }

@@ -26,6 +26,8 @@ export interface Status {
    * Set just before the live file is written, cleared by the pass that wrote it once it finished.
    * Still set at the start of a pass → the previous one died between write and verify: redo them.
    */
+  /** content whose deploy failed and was rolled back: automatic passes do not retry it (see runPass) */
+  lastFailed?: { commit: string; fileSha256: string; reason: string; message: string; time: string };
   pending?: { commit: string; fileSha256: string; since: string; pid: number; /** the backup of the file before it ('' when there was none) */ backup: string };
   condition: { type: Condition; reason: string; message: string; since: string };
   /** newest first, at most HISTORY_SIZE */
@@ -99,6 +101,8 @@ export interface PassRecord {
   driftDetected?: boolean;
   /** the pass reached the write step (and so finished what a pending marker announced) */
   wrote?: boolean;
+  /** set when this pass's write was rolled back */
+  failedContent?: NonNullable<Status['lastFailed']>;
 }
 
 /** Fold one pass into the status and write it. Dry runs are not recorded: they change nothing. */
@@ -109,6 +113,8 @@ export async function recordPass(stateDir: string, rec: PassRecord): Promise<Sta
   status.lastAttempt = { time: r.startedAt, result: r.result, reason: r.reason, ...(r.commit ? { commit: r.commit } : {}) };
   // a transient failure keeps the previous condition's `since` when nothing else changed
   if (rec.wrote) delete status.pending;
+  if (rec.failedContent) status.lastFailed = rec.failedContent;
+  else if (r.condition === 'Ready' && r.result !== 'dry-run') delete status.lastFailed;
   // `since` is when the condition type last changed (Ready since …), as in Kubernetes conditions
   const same = status.condition.type === r.condition;
   status.condition = { type: r.condition, reason: r.reason, message: r.message, since: same ? status.condition.since : r.startedAt };

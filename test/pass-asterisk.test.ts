@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runPass } from '../reconciler/pass.js';
 import { readStatus } from '../reconciler/state.js';
 import { createFakeAsterisk, type FakeAsterisk, type FakeAsteriskMode } from './helpers/fake-asterisk.js';
 import { passFixture, type PassFixture } from './helpers/pass-fixture.js';
@@ -123,6 +124,29 @@ test('verify: a removed extension still loaded → VerifyFailed and rollback', a
   assert.is(r.reason, 'VerifyFailed', r.message);
   assert.match(r.message, /still loaded after removal: 6023/);
   assert.equal(f.live(), before);
+});
+
+test('content that failed is not retried by automatic passes until a new commit or a manual pass', async () => {
+  const { f, before } = await appliedThenChanged();
+  f.fake.setMode({ dropSections: ['6001'] });
+  assert.is((await f.pass()).reason, 'VerifyFailed');
+  const reloads = await f.fake.reloadCount();
+  const auto = await runPass(f.deps, { trigger: 'interval' });
+  assert.is(auto.result, 'failed');
+  assert.is(auto.reason, 'VerifyFailed');
+  assert.match(auto.message, /waiting for a new commit/);
+  assert.is(await f.fake.reloadCount(), reloads, 'no reload for known-bad content');
+  assert.equal(f.live(), before);
+  // a manual pass (apply, SIGHUP) tries again
+  const manual = await runPass(f.deps, { trigger: 'sighup' });
+  assert.is(manual.reason, 'VerifyFailed');
+  assert.is(await f.fake.reloadCount(), reloads + 2);
+  // a new commit is deployed by the loop again
+  f.fake.setMode({ dropSections: [] });
+  f.remote.commit({ 'extensions/6001.yaml': ext6001('Fixed Desk') });
+  const next = await runPass(f.deps, { trigger: 'interval' });
+  assert.is(next.result, 'applied', next.message);
+  assert.is((await readStatus(f.stateDir)).lastFailed, undefined);
 });
 
 test('with verify off, a dropped endpoint is not noticed (the check is what catches it)', async () => {

@@ -1,6 +1,7 @@
 // Compare what the commit compiles to with the live file: equal (by sha256) → nothing to do; the
 // live file edited by hand since we wrote it → drift, logged with a redacted diff.
 import { createTwoFilesPatch } from 'diff';
+import type { Reason } from '../errors.js';
 import { redact } from '../log.js';
 import type { PassContext, Step } from './types.js';
 import { extensionChanges } from './wizard-file.js';
@@ -55,5 +56,17 @@ export const compareStep: Step = {
       }
     }
     return { outcome: 'continue' };
+  },
+};
+
+/** Content that already failed and was rolled back is not deployed again by an automatic pass. */
+export const knownFailureStep: Step = {
+  name: 'known-failure',
+  async run(ctx) {
+    const f = ctx.status.lastFailed;
+    if (ctx.retryFailed || !f || f.fileSha256 !== ctx.desiredSha) return { outcome: 'continue' };
+    return { outcome: 'stop', result: 'failed', reason: f.reason as Reason,
+      message: `commit ${ctx.commit!.slice(0, 12)} compiles to content that failed at ${f.time} and was rolled back (${f.reason}); ` +
+        'waiting for a new commit — run `pjsip-gitops apply` or send SIGHUP to try it again' };
   },
 };

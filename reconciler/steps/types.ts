@@ -65,6 +65,7 @@ export interface PassDeps {
 export interface PassContext {
   deps: PassDeps;
   dryRun: boolean;
+  retryFailed: boolean;
   trigger: string;
   status: Status;
   commit?: string;
