@@ -309,6 +309,25 @@ test('an SSH target that is down at start: recorded as TargetUnreachable, retrie
   assert.is(await p.exited, 0, p.stderr());
 });
 
+test('HTTP port taken: exit 1 with the reason, and the lock is released for the next start', async () => {
+  const env = setup();
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  cleanups.push(() => new Promise<void>((r) => busy.close(() => r())));
+  const a = busy.address();
+  const port = typeof a === 'object' && a ? a.port : 0;
+  const base = readFileSync(env.config, 'utf8');
+  writeFileSync(env.config, base + `http: { listen: '127.0.0.1:${port}' }\n`);
+  const r = cli(['reconcile', '--config', env.config]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /cannot run: .*EADDRINUSE/);
+  writeFileSync(env.config, base);
+  const p = start(env);
+  assert.is((await p.waitLine('a pass', passDone)).result, 'applied', p.stderr());
+  p.child.kill('SIGTERM');
+  assert.is(await p.exited, 0);
+});
+
 test('usage: --config required, --wait needs --now, bad durations, non-loopback http refused', async () => {
   assert.is(cli(['reconcile']).status, 2);
   const env = setup();

@@ -38,8 +38,9 @@ options:
   --backoff-max <dur>       longest wait after transient failures (default 5m)
   -h, --help                this text
 
-exit codes: 0 stopped by a signal / pass triggered, 1 another reconciler holds the lock or none
-runs (--now), 2 usage or config error
+exit codes: 0 stopped by a signal (or --now: pass triggered; with --wait: it ended Ready),
+1 another reconciler holds the lock, it could not start (e.g. the HTTP port is taken), none runs
+(--now) or the pass did not end Ready (--wait), 2 usage or config error
 `;
 
 interface Args {
@@ -220,7 +221,8 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
     return 0;
   } catch (err) {
     log.error('reconciler.error', { error: err instanceof Error ? err.message : String(err) });
-    return fail(`cannot run: ${err instanceof Error ? err.message : String(err)}`, 2);
+    // e.g. the HTTP port is taken: exit 1 so that systemd tries again (2 is kept for config errors)
+    return fail(`cannot run: ${err instanceof Error ? err.message : String(err)}`, 1);
   } finally {
     await watch?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);
