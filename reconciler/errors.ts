@@ -12,7 +12,7 @@ export type Reason =
   | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
   | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
-  | 'WriteFailed' | 'TargetUnreachable' | 'Internal';
+  | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'Internal';
 
 export class PassError extends Error {
   constructor(
@@ -37,6 +37,20 @@ export function messageOf(err: unknown): string {
 export function fetchError(err: unknown, repo: string): PassError {
   const text = messageOf(err).trim().split('\n').filter(Boolean).slice(-3).join(' | ');
   return transient('FetchFailed', `cannot fetch ${repo}: ${text || 'git failed'}; keeping the live file`);
+}
+
+// SSH failures an admin must fix (reconciler/targets/ssh.ts SshError kinds); local permission errors alike
+const REFUSED_KINDS = new Set(['missing-pin', 'bad-pin', 'host-key-mismatch', 'auth-refused', 'private-key']);
+const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/** A Target failure (reading or writing the live file, connecting): refused → stalled, otherwise transient. */
+export function targetError(err: unknown, what: string, transientReason: Reason = 'TargetUnreachable'): PassError {
+  if (err instanceof PassError) return err;
+  const e = err as { kind?: string; code?: string | number };
+  if ((e?.kind && REFUSED_KINDS.has(e.kind)) || (typeof e?.code === 'string' && REFUSED_CODES.has(e.code)) || e?.code === 3) {
+    return stalled('TargetRefused', `${what}: ${messageOf(err)}; fix the access, then the next pass retries`);
+  }
+  return transient(transientReason, `${what}: ${messageOf(err)}`);
 }
 
 const ASTERISK_REASONS: Record<AsteriskFailure, { kind: ErrorKind; reason: Reason; why: string }> = {

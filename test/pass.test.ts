@@ -6,6 +6,7 @@ import { readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { compile } from '../compiler/compile.js';
+import { targetError } from '../reconciler/errors.js';
 import { readSourcesAtRev } from '../reconciler/git.js';
 import { markPending, readStatus, saveBackup, sha256 } from '../reconciler/state.js';
 import { passFixture, type FixtureOptions, type PassFixture } from './helpers/pass-fixture.js';
@@ -252,6 +253,23 @@ test('a pass that died between writing and reloading is finished by the next one
   const failed = await f.pass();
   assert.is(failed.reason, 'VerifyFailed');
   assert.equal(f.live(), old);
+});
+
+test('target errors: refused access is Stalled, anything else transient', () => {
+  const cases: { given: unknown; kind: string; reason: string }[] = [
+    { given: Object.assign(new Error('host key mismatch'), { name: 'SshError', kind: 'host-key-mismatch' }), kind: 'stalled', reason: 'TargetRefused' },
+    { given: Object.assign(new Error('auth'), { kind: 'auth-refused' }), kind: 'stalled', reason: 'TargetRefused' },
+    { given: Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), kind: 'stalled', reason: 'TargetRefused' },
+    { given: Object.assign(new Error('sftp permission denied'), { code: 3 }), kind: 'stalled', reason: 'TargetRefused' },
+    { given: Object.assign(new Error('connection lost'), { kind: 'connection-lost' }), kind: 'transient', reason: 'TargetUnreachable' },
+    { given: Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }), kind: 'transient', reason: 'TargetUnreachable' },
+  ];
+  for (const c of cases) {
+    const e = targetError(c.given, 'reading');
+    assert.is(e.kind, c.kind, String(c.given));
+    assert.is(e.reason, c.reason, String(c.given));
+  }
+  assert.is(targetError(new Error('x'), 'writing', 'WriteFailed').reason, 'WriteFailed');
 });
 
 test.run();

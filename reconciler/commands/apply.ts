@@ -1,7 +1,7 @@
 // `pjsip-gitops apply --config F [--dry-run] [--format text|json]`: one reconcile pass, now.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
-import { messageOf } from '../errors.js';
+import { messageOf, targetError } from '../errors.js';
 import { acquireLock, LockHeldError } from '../lock.js';
 import { createLogger } from '../log.js';
 import { loadPassDeps, runPass, type PassResult } from '../pass.js';
@@ -96,9 +96,10 @@ export async function run(args: string[]): Promise<number> {
     try {
       deps = await loadPassDeps(config, { log });
     } catch (err) {
-      // the target could not even be set up (SSH refused, bad container name)
-      process.stderr.write(`pjsip-gitops apply: cannot reach the target: ${log.redact(messageOf(err))}\n`);
-      return 3;
+      // the target could not even be set up (SSH refused or unreachable, bad container name)
+      const e = targetError(err, 'cannot set up the target');
+      process.stderr.write(`pjsip-gitops apply: ${log.redact(e.message)}\n`);
+      return e.kind === 'transient' ? 3 : 1;
     }
     try {
       const result = await runPass(deps, { dryRun: values['dry-run'], trigger: 'apply' });

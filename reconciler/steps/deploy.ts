@@ -2,7 +2,7 @@
 // or verify put the previous file back byte for byte and reload again.
 import { readFile } from 'node:fs/promises';
 import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
-import { PassError, asteriskError, failed, messageOf, transient } from '../errors.js';
+import { PassError, asteriskError, failed, messageOf, targetError } from '../errors.js';
 import { markPending, saveBackup } from '../state.js';
 import type { PassContext, Step } from './types.js';
 
@@ -54,8 +54,7 @@ export const writeStep: Step = {
       await target.writeFileAtomic(config.target.liveFile, ctx.desired!, config.target.mode);
     } catch (err) {
       // the Target contract: a failed write leaves the old file in place
-      throw err instanceof PassError ? err
-        : transient('WriteFailed', `cannot write ${config.target.liveFile} on ${target.describe}: ${messageOf(err)}; the live file is unchanged`);
+      throw targetError(err, `cannot write ${config.target.liveFile} on ${target.describe} (the live file is unchanged)`, 'WriteFailed');
     }
     ctx.written = true; // the marker is cleared when this pass records its result
     log.info('live.written', { file: config.target.liveFile, sha256: ctx.desiredSha, bytes: ctx.desired!.length, commit: ctx.commit });

@@ -2,7 +2,7 @@
 // compile when nothing that goes into it changed, and compile.
 import { createHash } from 'node:crypto';
 import { formatConfigDiagnostic } from '../config.js';
-import { PassError, messageOf, stalled, transient } from '../errors.js';
+import { messageOf, stalled, targetError } from '../errors.js';
 import { sha256 } from '../state.js';
 import type { Step } from './types.js';
 import { PACKAGE_VERSION } from './version.js';
@@ -38,8 +38,7 @@ export const readLiveStep: Step = {
     try {
       ctx.live = await target.readFile(config.target.liveFile);
     } catch (err) {
-      throw err instanceof PassError ? err
-        : transient('TargetUnreachable', `cannot read ${config.target.liveFile} on ${target.describe}: ${messageOf(err)}`);
+      throw targetError(err, `cannot read ${config.target.liveFile} on ${target.describe}`);
     }
     ctx.liveSha = ctx.live === null ? '' : sha256(ctx.live);
     ctx.liveExtensions = ctx.live === null ? [] : wizardExtensions(ctx.live.toString('utf8'));
