@@ -38,6 +38,8 @@ export interface LoopOptions<R extends LoopPassResult = LoopPassResult> {
 
 type Wake = { reason: string };
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class ReconcileLoop<R extends LoopPassResult = LoopPassResult> {
   readonly #opts: LoopOptions<R>;
   readonly #backoff: Backoff;
@@ -200,7 +202,8 @@ export class ReconcileLoop<R extends LoopPassResult = LoopPassResult> {
         resolve(w);
       };
       this.#wake = finish;
-      this.#timer = setTimeout(() => finish({ reason: after }), delayMs);
+      // setTimeout fires at once beyond 2^31-1 ms (24.8 days): cap it, the pass just comes earlier
+      this.#timer = setTimeout(() => finish({ reason: after }), Math.min(delayMs, MAX_TIMER_MS));
     });
   }
 }

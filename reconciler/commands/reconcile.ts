@@ -119,7 +119,6 @@ export async function run(argv: string[]): Promise<number> {
 async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefined): Promise<number> {
   const found = await runningLoop(config.stateDir);
   if ('none' in found) return fail(`${found.none}; start one with 'pjsip-gitops reconcile --config ${config.file}'`, 1);
-  const before = (await readStatus(config.stateDir)).history[0]?.startedAt ?? '';
   const sentAt = new Date().toISOString();
   process.kill(found.pid.pid, 'SIGHUP');
   process.stdout.write(`sent SIGHUP to the reconciler (pid ${found.pid.pid}): it starts a pass now, or right after the one in hand\n`);
@@ -130,8 +129,9 @@ async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefin
   const end = Date.now() + waitMs;
   while (Date.now() < end) {
     const status = await readStatus(config.stateDir);
-    // the pass we asked for: recorded after the one seen before, triggered by SIGHUP after we sent it
-    const mine = status.history.find((p) => p.trigger === 'sighup' && p.startedAt >= sentAt && p.startedAt !== before);
+    // any pass that started after the signal saw the branch as it is now (a drift event queued at
+    // the same time may have started it under its own trigger)
+    const mine = status.history.find((p) => p.startedAt > sentAt);
     if (mine) {
       process.stdout.write(`pass: ${mine.result} (${mine.reason}) ${mine.message}\n`);
       return mine.condition === 'Ready' ? 0 : 1;
