@@ -11,7 +11,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   apply: { module: './commands/apply.js', summary: 'run one reconcile pass against the target' },
   reconcile: { module: './commands/reconcile.js', summary: 'run the reconcile loop (or --now: trigger a pass)' },
   status: { module: './commands/status.js', summary: 'show the reconciler status' },
-  secrets: { module: './commands/secrets.js', summary: 'manage host secrets (get, encrypt)' },
+  secrets: { module: './commands/secrets.js', summary: 'host secrets: get, encrypt, keygen, recipient' },
   demo: { module: './commands/demo.js', summary: 'one pass of the shipped extensions against a local demo target' },
 };
 

@@ -26,6 +26,14 @@ test('{ secret } passwords are generated into the host secrets file, written to 
   const { runPass } = await import('../reconciler/pass.js');
   const lines: string[] = [];
   const deps = await loadPassDeps(f.config, { log: createLogger({ write: (l) => { lines.push(l); } }), target: new LocalTarget() });
+  // a missing secrets file is never created: a mistyped path must not give every phone a new password
+  const missing = await runPass(deps, { trigger: 'test' });
+  assert.is(missing.result, 'stalled', missing.message);
+  assert.is(missing.reason, 'SecretsUnresolved');
+  assert.match(missing.message, 'does not exist');
+  assert.is(f.live(), null);
+  assert.is(await f.fake.reloadCount(), 0);
+  writeFileSync(secretsFile, '', { mode: 0o600 });
   const r = await runPass(deps, { trigger: 'test' });
   assert.is(r.result, 'applied', r.message);
   const secrets = parseSecrets(readFileSync(secretsFile, 'utf8'), secretsFile);

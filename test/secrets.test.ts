@@ -268,13 +268,13 @@ test('host resolver with prepare; file edits are picked up; an open file mode le
   assert.ok(r.ok && !r.deployable);
   assert.not.match(JSON.stringify(resolver.report), PLANTED);
 
-  const noIdentity = await createSecretResolver({ file: fresh('secrets.yaml') });
+  const noIdentity = await createSecretResolver({ file: privateFile('secrets-empty.yaml', '') });
   const sealed = authSourcesOf(sources).find((a) => a.auth.kind === 'encrypted')!;
   assert.is(noIdentity(sealed.auth, '6011'), undefined);
   assert.match(noIdentity.report.unresolved[0]!.reason, 'no age identity');
 
   const stranger = await generateAgeIdentity(new Date(0));
-  const wrongHost = await createSecretResolver({ file: fresh('secrets.yaml'), ageIdentity: privateFile('other-identity.txt', stranger.fileText) });
+  const wrongHost = await createSecretResolver({ file: privateFile('secrets-empty2.yaml', ''), ageIdentity: privateFile('other-identity.txt', stranger.fileText) });
   const rep = await wrongHost.prepare(sources);
   assert.equal(rep.unresolved.map((u) => u.extension), ['6011']);
   assert.match(rep.unresolved[0]!.reason, 'cannot open the sealed password');

@@ -10,7 +10,7 @@ import { readPrivateFileSync } from './private-file.js';
 import { openSecretStoreSync, takeOrGenerate, type SecretStore, type SecretsReport } from './store.js';
 
 export interface HostSecretsConfig {
-  /** the secrets file (YAML/JSON map name → password), mode 0600; created when missing */
+  /** the secrets file (YAML/JSON map name → password), mode 0600; must exist (it may be empty) */
   file?: string;
   /** the host's age identity file, mode 0600 */
   ageIdentity?: string;
@@ -76,11 +76,14 @@ export async function createSecretResolver(cfg: HostSecretsConfig): Promise<Host
     if (stamp !== storeStamp) {
       storeStamp = stamp;
       try {
-        store = openSecretStoreSync(cfg.file, { createIfMissing: true });
+        // never created here: a mistyped path would otherwise give every extension a new password
+        store = openSecretStoreSync(cfg.file);
         storeError = '';
       } catch (err) {
         store = undefined;
-        storeError = (err as Error).message;
+        storeError = stamp === 'missing'
+          ? `secrets file ${cfg.file} does not exist; create it once, empty, with: install -m 600 /dev/null ${cfg.file}`
+          : (err as Error).message;
       }
     }
     return store;
