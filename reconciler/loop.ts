@@ -20,13 +20,13 @@ export interface LoopPassResult {
 export type LoopLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
 
 export interface LoopOptions<R extends LoopPassResult = LoopPassResult> {
-  /** run one pass; `trigger` says why: 'startup', 'interval', 'backoff', 'signal', 'drift' */
+  /** run one pass; `trigger` says why: 'startup', 'interval', 'backoff', 'sighup', 'drift' */
   runPass(trigger: string): Promise<R>;
   intervalMs: number;
   jitterMs: number;
   backoff?: BackoffPolicy;
   log: LoopLog;
-  /** called after every pass, before the wait is chosen (e.g. to re-read the live file's hash) */
+  /** called after every pass, before the wait is chosen (e.g. a drift check put off during the pass) */
   afterPass?(result: R | undefined): Promise<void> | void;
   /** a pass running longer than this makes health() say stuck; default 15 minutes */
   stuckAfterMs?: number;
