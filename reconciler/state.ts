@@ -89,9 +89,14 @@ export async function writeFileAtomicLocal(path: string, data: string | Buffer, 
   try { await d.sync(); } catch { /* some file systems refuse fsync on a directory */ } finally { await d.close(); }
 }
 
+/** Only the lock holder writes the status; it also clears temp files a killed writer left. */
 export async function writeStatus(stateDir: string, status: Status): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFileAtomicLocal(statusPath(stateDir), JSON.stringify(status, null, 2) + '\n', 0o600);
+  for (const n of await readdir(stateDir).catch(() => [] as string[])) {
+    const pid = /^status\.json\.tmp-(\d+)-/.exec(n)?.[1];
+    if (pid && Number(pid) !== process.pid) await unlink(join(stateDir, n)).catch(() => {});
+  }
 }
 
 export interface PassRecord {

@@ -96,6 +96,7 @@ test(`apply killed with SIGKILL at random moments (${RUNS} runs): the live file 
   assert.ok(f.live()!.toString().includes(`endpoint/callerid = ${callerid}`), `Asterisk runs ${callerid}, not what the file says`);
   const again = spawnSync(process.execPath, applyArgs(config), { encoding: 'utf8', timeout: 60_000 });
   assert.is((JSON.parse(again.stdout) as { result: string }).result, 'unchanged');
+  assert.equal(readdirSync(f.stateDir).filter((n) => n.includes('.tmp')), [], 'no status temp file is left behind');
   const leftovers = readdirSync(join(f.root, 'live')).filter((n) => n !== 'pjsip_wizard.conf');
   // temp files of killed writes may remain next to the live file; Asterisk reads only pjsip_wizard.conf
   assert.ok(leftovers.every((n) => n !== 'pjsip_wizard.conf' && !n.endsWith('.conf')), leftovers.join(', '));
