@@ -37,12 +37,19 @@ async function generations(dir: string): Promise<number[]> {
   return names.map((n) => GEN.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
 }
 
+/** The holder in a lock file; null when the file is gone; a file that is not ours to read counts as released. */
 async function readHolder(path: string): Promise<LockHolder | null> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as LockHolder;
+    text = await readFile(path, 'utf8');
   } catch {
     return null;
   }
+  try {
+    const h = JSON.parse(text) as LockHolder;
+    if (Number.isInteger(h.pid) && h.pid > 0 && typeof h.hostname === 'string') return h;
+  } catch { /* edited by hand: fall through */ }
+  return { pid: 0, startedAt: '', hostname: '', released: true };
 }
 
 function pidAlive(pid: number): boolean {

@@ -94,6 +94,15 @@ test('a lock file written by hand with a dead pid is stale; half-written temp fi
   await release();
 });
 
+test('a lock file edited into garbage does not block forever', async () => {
+  const dir = stateDir();
+  mkdirSync(join(dir, 'lock'), { recursive: true });
+  writeFileSync(join(dir, 'lock', 'gen-2'), 'not json');
+  const release = await acquireLock(dir);
+  assert.is((await readLockHolder(dir))?.pid, process.pid);
+  await release();
+});
+
 test('a lock held on another host is never taken over', async () => {
   const dir = stateDir();
   mkdirSync(join(dir, 'lock'), { recursive: true });
