@@ -4,7 +4,7 @@
 // /proc: resident set now, its peak, and the V8 heap. A SIGHUP pass (nothing changed) follows, and
 // memory is read again. Prints the figures; asserts nothing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRemote, tempDir } from '../helpers/git.ts';
@@ -42,7 +42,10 @@ writeFileSync(config, [
 
 const argv = existsSync(dist) ? [dist] : ['--import', 'tsx', join(repoRoot, 'reconciler', 'cli.ts')];
 const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-const child = spawn(process.execPath, [...flags, ...argv, 'reconcile', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+// SIGUSR2 writes a heap snapshot, which runs a full GC first: the heap read right after is what is retained
+const child = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', ...flags, ...argv, 'reconcile', '--config', config], {
+  cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
+});
 const events: { event: string; [k: string]: unknown }[] = [];
 let logBytes = 0;
 let buf = '';
@@ -57,7 +60,7 @@ child.stdout.on('data', (d: Buffer) => {
   }
 });
 
-async function until<T>(what: string, probe: () => T | undefined, limitMs = 600_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, limitMs = 300_000): Promise<T> {
   const end = Date.now() + limitMs;
   for (;;) {
     const v = probe();
@@ -80,6 +83,23 @@ async function memory(base: string) {
   return { heap: get('nodejs_heap_size_used_bytes'), ...proc(child.pid!) };
 }
 
+/** full GC by way of a heap snapshot, then the memory figures */
+async function retained(base: string) {
+  const before = new Set(readdirSync(root));
+  child.kill('SIGUSR2');
+  const snap = await until('the heap snapshot', () => readdirSync(root).find((n) => n.endsWith('.heapsnapshot') && !before.has(n)));
+  // the file is complete when its size stops changing
+  let size = -1;
+  await until('the snapshot to be written', () => {
+    const now = statSync(join(root, snap)).size;
+    const done = now > 0 && now === size;
+    size = now;
+    return done ? true : undefined;
+  });
+  const m = await memory(base);
+  return { ...m, snapshotBytes: size };
+}
+
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
 const t0 = Date.now();
 try {
@@ -90,6 +110,7 @@ try {
   await until('the loop to wait', () => events.find((e) => e.event === 'loop.wait'));
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const idle = await memory(base);
+  const kept = await retained(base);
   const mark = events.length;
   child.kill('SIGHUP');
   const second = await until('the SIGHUP pass', () => events.slice(mark).find((e) => e.event === 'pass.done'));
@@ -98,6 +119,7 @@ try {
   console.log(`reconciler: ${existsSync(dist) ? 'dist/ build' : 'tsx (no dist/)'}; ${COUNT} extensions; live file ${mb(readFileSync(live).length)}`);
   console.log(`first pass:   ${first.result} (${first.reason}) in ${first.durationMs} ms (${firstMs} ms from spawn)`);
   console.log(`idle:         RSS ${mb(idle.rss)}, V8 heap used ${mb(idle.heap)}, peak RSS so far ${mb(idle.peak)}`);
+  console.log(`after a GC:   V8 heap used ${mb(kept.heap)} (heap snapshot ${mb(kept.snapshotBytes)}), RSS ${mb(kept.rss)}`);
   console.log(`SIGHUP pass:  ${second.result} (${second.reason}) in ${second.durationMs} ms`);
   console.log(`idle again:   RSS ${mb(after.rss)}, V8 heap used ${mb(after.heap)}, peak RSS ${mb(after.peak)}`);
   console.log(`log output:   ${events.length} lines, ${mb(logBytes)} (compile warnings included)`);
