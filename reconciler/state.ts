@@ -1,9 +1,10 @@
 // What the reconciler remembers between passes: `<stateDir>/status.json` (written atomically) and
 // the backups of the live file taken before each write.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PassResult, PassOutcome, Condition } from './steps/types.js';
+import { writeFileAtomic } from './targets/local.js';
 
 export interface LastApplied {
   commit: string;
@@ -67,32 +68,9 @@ export async function readStatus(stateDir: string): Promise<Status> {
   }
 }
 
-/** Write a file atomically on this machine: temp in the same folder, fsync, rename, fsync the folder. */
-export async function writeFileAtomicLocal(path: string, data: string | Buffer, mode: number): Promise<void> {
-  const dir = join(path, '..');
-  const temp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  try {
-    const fh = await open(temp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.chmod(mode);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
-  const d = await open(dir, 'r');
-  try { await d.sync(); } catch { /* some file systems refuse fsync on a directory */ } finally { await d.close(); }
-}
-
-/** Only the lock holder writes the status; it also clears temp files a killed writer left. */
 export async function writeStatus(stateDir: string, status: Status): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomicLocal(statusPath(stateDir), JSON.stringify(status, null, 2) + '\n', 0o600);
+  await writeFileAtomic(statusPath(stateDir), Buffer.from(JSON.stringify(status, null, 2) + '\n'), 0o600);
   for (const n of await readdir(stateDir).catch(() => [] as string[])) {
     const pid = /^status\.json\.tmp-(\d+)-/.exec(n)?.[1];
     if (pid && Number(pid) !== process.pid) await unlink(join(stateDir, n)).catch(() => {});
@@ -154,7 +132,7 @@ export async function saveBackup(stateDir: string, data: Buffer, now: Date = new
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const path = join(dir, `${stamp}-${sha256(data).slice(0, 8)}.conf`);
-  await writeFileAtomicLocal(path, data, 0o600);
+  await writeFileAtomic(path, data, 0o600);
   await pruneBackups(stateDir);
   return path;
 }

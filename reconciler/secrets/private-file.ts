@@ -2,7 +2,8 @@
 // Reading refuses a file others can read; writing is atomic and never leaves a readable copy.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
-import { chmod, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../targets/local.js';
 import { basename, dirname, join } from 'node:path';
 
 export class PrivateFileError extends Error {
@@ -43,32 +44,12 @@ export async function readPrivateFile(path: string): Promise<string> {
   }
 }
 
-/** Replace `path` with mode 0600: temp file beside it created 0600, fsync, rename, fsync the directory. */
+/** Replace `path` with mode 0600 atomically (the temp file is 0600 from its creation). */
 export async function writePrivateFileAtomic(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.chmod(0o600); // the umask cannot widen it, but a stricter one could narrow it: be exact
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
+    await writeFileAtomic(path, Buffer.from(text, 'utf8'), 0o600);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new PrivateFileError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  await chmod(path, 0o600);
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } catch {
-    // some file systems refuse fsync on a directory; the rename is done
-  } finally {
-    await d.close();
   }
 }
 
