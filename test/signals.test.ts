@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { createRemote, tempDir, type TestRemote } from './helpers/git.ts';
 import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.ts';
+import { startSshd } from './helpers/sshd.ts';
 import { readStatus } from '../reconciler/state.ts';
 import { pidFilePath } from '../reconciler/loop.ts';
 
@@ -305,6 +306,32 @@ test('an SSH target that is down at start: recorded as TargetUnreachable, retrie
   assert.is(status.condition.reason, 'TargetUnreachable');
   assert.match(status.condition.message, new RegExp(`cannot reach the target ssh:asterisk@127\\.0\\.0\\.1:${port}`));
   assert.not.ok(p.lines.some((l) => l.event === 'drift.watching'), 'no file watch for an ssh target');
+  p.child.kill('SIGTERM');
+  assert.is(await p.exited, 0, p.stderr());
+});
+
+test('SSH target (real sshd): a dropped connection is a transient pass; the next pass connects afresh', async () => {
+  const sshd = await startSshd();
+  cleanups.push(() => sshd.stop());
+  const env = setup();
+  const live = join(sshd.dir, 'pjsip_wizard.conf');
+  env.fake.setMode({ confPath: live });
+  const text = readFileSync(env.config, 'utf8').replace(/^target: .*$/m,
+    `target: { kind: ssh, host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, liveFile: ${JSON.stringify(live)}, ` +
+    `privateKey: ${JSON.stringify(sshd.clientKeyPath)}, hostKeyFingerprint: '${sshd.hostKeyFingerprint}' }`);
+  writeFileSync(env.config, text);
+  const p = start(env, ['--backoff-initial', '100ms', '--backoff-max', '100ms']);
+  const first = await p.waitLine('the first pass', passDone);
+  assert.is(first.result, 'applied', JSON.stringify(first) + p.stderr());
+  await p.waitLine('the wait', (l) => l.event === 'loop.wait');
+  const killed = await until('the session to be killed', () => sshd.killSessions() || undefined);
+  assert.ok(killed > 0);
+  const mark = p.lines.length;
+  p.child.kill('SIGHUP');
+  const lost = await p.waitLine('the pass on the dead connection', passDone, mark);
+  assert.is(lost.result, 'transient', JSON.stringify(lost));
+  const back = await p.waitLine('a pass on a new connection', (l) => passDone(l) && l.condition === 'Ready', mark);
+  assert.is(back.result, 'unchanged', JSON.stringify(back));
   p.child.kill('SIGTERM');
   assert.is(await p.exited, 0, p.stderr());
 });

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../backoff.js';
 import { ConfigError, durationMs, loadConfig, type ReconcilerConfig } from '../config.js';
+import { targetError } from '../errors.js';
 import type { DriftWatch } from '../drift-watch.js';
 import { ListenError, parseListen, startHttpServer, type HttpServer, type Listen } from '../http.js';
 import { acquireLock, LockHeldError } from '../lock.js';
@@ -185,7 +186,14 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
             return targetUnreachable(config, trigger, err, log);
           }
         }
-        return runPass(deps, { trigger });
+        const result = await runPass(deps, { trigger });
+        // a dropped SSH connection does not come back by itself: the next pass connects afresh
+        if (result.transient && config.target.kind === 'ssh') {
+          const stale = deps;
+          deps = undefined;
+          await stale.target.close().catch(() => undefined);
+        }
+        return result;
       },
       intervalMs: config.source.intervalMs,
       jitterMs: Math.round(config.source.intervalMs * config.source.jitter),
@@ -241,12 +249,17 @@ function describeTarget(config: ReconcilerConfig): string {
   return 'local';
 }
 
-/** A pass that could not even reach the target: recorded like any other, retried with backoff. */
+/**
+ * A pass that could not even reach the target, recorded like any other: unreachable → transient
+ * (backoff), refused (host key, login, key file) → stalled until someone fixes the access.
+ */
 async function targetUnreachable(config: ReconcilerConfig, trigger: string, err: unknown, log: Logger): Promise<PassResult> {
+  const e = targetError(err, `cannot reach the target ${describeTarget(config)}`);
+  const transient = e.kind === 'transient';
   const result: PassResult = {
-    result: 'transient', condition: 'Failed', reason: 'TargetUnreachable',
-    message: log.redact(`cannot reach the target ${describeTarget(config)}: ${err instanceof Error ? err.message : String(err)}; the live file is untouched`),
-    reloaded: false, reloadCount: 0, transient: true, trigger, startedAt: new Date().toISOString(), durationMs: 0,
+    result: transient ? 'transient' : 'stalled', condition: transient ? 'Failed' : 'Stalled', reason: e.reason,
+    message: log.redact(`${e.message}; the live file is untouched`),
+    reloaded: false, reloadCount: 0, transient, trigger, startedAt: new Date().toISOString(), durationMs: 0,
   };
   await recordPass(config.stateDir, { result }).catch((e: unknown) =>
     log.error('status.write-failed', { error: e instanceof Error ? e.message : String(e), stateDir: config.stateDir }));
