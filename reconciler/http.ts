@@ -3,7 +3,7 @@
 // can publish them when a monitoring host needs them.
 //   GET /healthz  200 while the loop is alive (see Health in loop.ts), 503 when it is stuck
 //   GET /readyz   200 when the last pass left the condition Ready, 503 otherwise
-//   GET /status   the status file as JSON
+//   GET /status   the status file as JSON, plus `reconciler`: pid, start time and the loop's health
 //   GET /metrics  Prometheus text format 0.0.4
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
