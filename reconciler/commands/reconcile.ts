@@ -121,7 +121,13 @@ async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefin
   const found = await runningLoop(config.stateDir);
   if ('none' in found) return fail(`${found.none}; start one with 'pjsip-gitops reconcile --config ${config.file}'`, 1);
   const sentAt = new Date().toISOString();
-  process.kill(found.pid.pid, 'SIGHUP');
+  try {
+    process.kill(found.pid.pid, 'SIGHUP');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    return fail(`not allowed to signal the reconciler (pid ${found.pid.pid}): run this as its user or root, ` +
+      `or use 'systemctl reload pjsip-gitops'`, 1);
+  }
   process.stdout.write(`sent SIGHUP to the reconciler (pid ${found.pid.pid}): it starts a pass now, or right after the one in hand\n`);
   if (waitMs === undefined) {
     process.stdout.write(`follow it in its log, or with 'pjsip-gitops status --config ${config.file}'\n`);
