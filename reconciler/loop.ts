@@ -249,6 +249,8 @@ export async function readPidFile(stateDir: string): Promise<LoopPidFile | null>
 
 /** the pid file's process when it runs on this host, or why not */
 export async function runningLoop(stateDir: string): Promise<{ pid: LoopPidFile } | { none: string }> {
+  const denied = await readFile(pidFilePath(stateDir)).then(() => false, (e: NodeJS.ErrnoException) => e.code === 'EACCES');
+  if (denied) return { none: `cannot read ${pidFilePath(stateDir)} (permission denied): run this as the reconciler's user or root` };
   const pid = await readPidFile(stateDir);
   if (!pid) return { none: `no reconcile loop runs on ${stateDir} (no ${pidFilePath(stateDir)})` };
   if (pid.hostname !== hostname()) return { none: `the reconcile loop on ${stateDir} runs on host ${pid.hostname}, not here` };

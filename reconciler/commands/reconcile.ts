@@ -138,7 +138,7 @@ async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefin
     const status = await readStatus(config.stateDir);
     // any pass that started after the signal saw the branch as it is now (a drift event queued at
     // the same time may have started it under its own trigger)
-    const mine = status.history.find((p) => p.startedAt > sentAt);
+    const mine = status.history.find((p) => p.startedAt >= sentAt); // same millisecond counts
     if (mine) {
       process.stdout.write(`pass: ${mine.result} (${mine.reason}) ${mine.message}\n`);
       return mine.condition === 'Ready' ? 0 : 1;
