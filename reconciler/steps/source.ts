@@ -98,7 +98,14 @@ export const compileStep: Step = {
       ctx.diagnostics = result.diagnostics.map(shown);
       throw err;
     }
-    for (const d of result.diagnostics) log.warn('compile.warning', { commit: ctx.commit, diagnostic: shown(d) });
+    // a few warnings one by one, the rest counted: 10,000 dev passwords must not be 10,000 log lines
+    const WARNINGS_LOGGED = 20;
+    for (const d of result.diagnostics.slice(0, WARNINGS_LOGGED)) log.warn('compile.warning', { commit: ctx.commit, diagnostic: shown(d) });
+    if (result.diagnostics.length > WARNINGS_LOGGED) {
+      const byCode: Record<string, number> = {};
+      for (const d of result.diagnostics.slice(WARNINGS_LOGGED)) byCode[d.code] = (byCode[d.code] ?? 0) + 1;
+      log.warn('compile.warnings_more', { commit: ctx.commit, count: result.diagnostics.length - WARNINGS_LOGGED, byCode });
+    }
     if (!result.deployable) {
       const which = (ctx.unresolved ?? []).slice(0, 5).map((u) => `${u.extension}: ${u.reason}`).join('; ');
       throw stalled('SecretsUnresolved', `commit ${ctx.commit!.slice(0, 12)} compiles but some passwords could not be opened on this host ` +
