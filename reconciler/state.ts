@@ -71,10 +71,6 @@ export async function readStatus(stateDir: string): Promise<Status> {
 export async function writeStatus(stateDir: string, status: Status): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(statusPath(stateDir), Buffer.from(JSON.stringify(status, null, 2) + '\n'), 0o600);
-  for (const n of await readdir(stateDir).catch(() => [] as string[])) {
-    const pid = /^status\.json\.tmp-(\d+)-/.exec(n)?.[1];
-    if (pid && Number(pid) !== process.pid) await unlink(join(stateDir, n)).catch(() => {});
-  }
 }
 
 export interface PassRecord {
@@ -146,11 +142,4 @@ export async function listBackups(stateDir: string): Promise<string[]> {
 async function pruneBackups(stateDir: string): Promise<void> {
   const all = await listBackups(stateDir);
   for (const old of all.slice(BACKUPS_KEPT)) await unlink(old).catch(() => {});
-  // temp files of a crashed backup write
-  for (const n of await readdir(backupDir(stateDir)).catch(() => [] as string[])) {
-    if (/\.tmp-\d+-/.test(n)) {
-      const pid = Number(/\.tmp-(\d+)-/.exec(n)?.[1]);
-      if (pid !== process.pid) await unlink(join(backupDir(stateDir), n)).catch(() => {});
-    }
-  }
 }

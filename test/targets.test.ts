@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { reload, showEndpoints } from '../reconciler/asterisk.js';
 import { DockerTarget } from '../reconciler/targets/docker.js';
 import { childEnv, LocalTarget } from '../reconciler/targets/local.js';
@@ -68,6 +69,27 @@ test('writeFileAtomic: new file with content and mode, no temp file left', async
   assert.is(readFileSync(path, 'utf8'), '[6000]\n');
   assert.is(statSync(path).mode & 0o777, 0o640);
   assert.equal(readdirSync(dir), ['pjsip_wizard.conf']);
+});
+
+test('writeFileAtomic sweeps temp files of dead writers and keeps those of live ones', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'sweep.conf');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid names no live process
+  const sleeper = spawn('sleep', ['30']);
+  try {
+    const deadTemp = `.sweep.conf.pjsip-gitops-${dead}-a1b2c3d4e5f6.tmp`;
+    const deadBackupTemp = `.other.conf.pjsip-gitops-${dead}-0a0b0c0d0e0f.tmp`;
+    const liveTemp = `.sweep.conf.pjsip-gitops-${sleeper.pid}-abcdefabcdef.tmp`;
+    for (const n of [deadTemp, deadBackupTemp, liveTemp]) writeFileSync(join(dir, n), 'half written');
+    await local.writeFileAtomic(path, Buffer.from('whole\n'), 0o640);
+    const names = readdirSync(dir);
+    assert.not.ok(names.includes(deadTemp), 'a dead writer\'s temp file stays');
+    assert.not.ok(names.includes(deadBackupTemp), 'a dead writer\'s temp file of another file stays');
+    assert.ok(names.includes(liveTemp), 'a live writer\'s temp file was removed');
+    assert.is(readFileSync(path, 'utf8'), 'whole\n');
+  } finally {
+    sleeper.kill('SIGKILL');
+  }
 });
 
 test('writeFileAtomic replaces an existing file (a new inode) and applies the mode', async () => {

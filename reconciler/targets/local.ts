@@ -3,7 +3,7 @@
 // process group, so a timeout kills the command and everything it started.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ExecResult, Target } from '../target.js';
 
@@ -126,7 +126,8 @@ async function fsyncDirectory(dir: string): Promise<void> {
 /** Replaces `path` atomically; on any failure the old file stays as it was and the temp file is removed. */
 export async function writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.pjsip-gitops-${randomBytes(6).toString('hex')}.tmp`);
+  // the writer's pid in the name lets a later write tell a dead writer's leftover from a live one's
+  const tmp = join(dir, `.${basename(path)}.pjsip-gitops-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'wx', 0o600);
@@ -143,6 +144,25 @@ export async function writeFileAtomic(path: string, data: Buffer, mode: number):
     throw err;
   }
   await fsyncDirectory(dir);
+  await removeDeadWritersTemps(dir);
+}
+
+/** Temp files of writers killed before their rename (kill -9, power loss): harmless, but they pile up. */
+async function removeDeadWritersTemps(dir: string): Promise<void> {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(/^\..+\.pjsip-gitops-(\d+)-[0-9a-f]+\.tmp$/.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(dir, entry), { force: true }).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** As root, give the new file the old one's owner and group (Asterisk reads it through its group). */
