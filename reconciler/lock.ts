@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { pidAlive } from './targets/local.js';
 
 export interface LockHolder {
   pid: number;
@@ -50,15 +51,6 @@ async function readHolder(path: string): Promise<LockHolder | null> {
     if (Number.isInteger(h.pid) && h.pid > 0 && typeof h.hostname === 'string') return h;
   } catch { /* edited by hand: fall through */ }
   return { pid: 0, startedAt: '', hostname: '', released: true };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A holder still counts when it has not released and its process exists (or is on another host). */

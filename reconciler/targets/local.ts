@@ -151,12 +151,13 @@ export async function writeFileAtomic(path: string, data: Buffer, mode: number):
 async function removeDeadWritersTemps(dir: string): Promise<void> {
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const pid = Number(/^\..+\.pjsip-gitops-(\d+)-[0-9a-f]+\.tmp$/.exec(entry)?.[1]);
-    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    if (!pid || pid === process.pid || pidAlive(pid)) continue;
     await rm(join(dir, entry), { force: true }).catch(() => undefined);
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
