@@ -8,7 +8,7 @@ import { compile, SITE_FILE } from './compile.js';
 import { compareEffective, effectiveOptions, findSection, parseConf, type ConfFile } from './conf-parse.js';
 import { compareNumbers } from './resolve.js';
 import { DEFAULTS_SECTION } from './rules.js';
-import type { Diagnostic, SourceFile } from './types.js';
+import { REDACTED, UNRESOLVED_SECRET, type Diagnostic, type SourceFile } from './types.js';
 
 export interface ImportOptions {
   /** the wizard file's name, for diagnostics */
@@ -107,7 +107,12 @@ export function importWizard(text: string, opts: ImportOptions = {}): ImportResu
       (ignored[s.name] ??= []).push('inbound_auth/username');
       report('IMPORT_USERNAME', 'warning', s.line, `[${s.name}] authenticates as '${username}'; the import uses the extension number`, 'phones must register with the number as user name');
     }
-    const password = eff.get('inbound_auth/password');
+    // a file compiled without the host's keys, or redacted, carries no real password: never store one
+    const written = eff.get('inbound_auth/password');
+    const password = written === UNRESOLVED_SECRET || written === REDACTED ? undefined : written;
+    if (written !== password) {
+      report('IMPORT_NO_PASSWORD', 'warning', s.line, `[${s.name}] has a placeholder, not a password`, `the host generates one for secret "${s.name}"`);
+    }
     eff.delete('inbound_auth/password');
     const allow = eff.get('endpoint/allow');
     eff.delete('endpoint/allow');

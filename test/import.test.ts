@@ -168,6 +168,17 @@ test('the file pjsip-gitops itself writes imports back to the same templates, ra
   assert.equal(r.ignored, {});
 });
 
+test('a compiled file with secret placeholders or redactions imports no password', () => {
+  const conf = '[t](!)\ntype = wizard\naccepts_auth = yes\naccepts_registrations = yes\naor/max_contacts = 5\n\n' +
+    '[6010](t)\ninbound_auth/username = 6010\ninbound_auth/password = !pjsip-gitops-unresolved-secret!\n\n' +
+    '[6011](t)\ninbound_auth/username = 6011\ninbound_auth/password = (secret)\n\n' +
+    '[6012](t)\ninbound_auth/username = 6012\ninbound_auth/password = Real-Pass-6012x\n';
+  const r = importWizard(conf);
+  assert.ok(r.ok, JSON.stringify(r.diagnostics));
+  assert.equal(r.secrets, { '6012': 'Real-Pass-6012x' });
+  assert.equal(r.diagnostics.filter((d) => d.code === 'IMPORT_NO_PASSWORD').map((d) => d.line), [7, 11]);
+});
+
 test('conf-parse: what makes Asterisk reject the file, appends, stray block ends', () => {
   const cases: [string, string, boolean, string[]][] = [
     ['key before any section', 'a = 1\n[x]\n', false, ['CONF_NO_SECTION']],
