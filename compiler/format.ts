@@ -1,6 +1,6 @@
 // Diagnostics for people (text with the source line and a caret), for tools (json) and for GitHub
 // Actions (workflow-command annotations on the PR's lines). Pure: the caller supplies texts and paths.
-import type { Diagnostic } from './types.js';
+import { REDACTED, type Diagnostic } from './types.js';
 
 export type Format = 'text' | 'json' | 'github';
 
@@ -10,6 +10,8 @@ export interface FormatOptions {
   /** source texts by SourceFile.path, for the excerpt under each text diagnostic */
   texts: ReadonlyMap<string, string>;
   color: boolean;
+  /** passwords known to be in the texts: written (secret) wherever an excerpt would show them */
+  secrets?: readonly string[];
 }
 
 const paint = (on: boolean, code: string, s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -30,16 +32,65 @@ export function formatText(diags: readonly Diagnostic[], o: FormatOptions): stri
     const text = o.texts.get(d.file);
     if (text !== undefined && d.line > 0) {
       const line = text.split('\n')[d.line - 1]?.replace(/\r$/, '') ?? '';
-      // show the line with tabs as spaces so the caret lines up
-      const shown = line.replace(/\t/g, ' ');
-      const width = d.endLine === d.line ? Math.max(1, d.endCol - d.col) : Math.max(1, shown.length - d.col + 1);
+      // show the line with tabs as spaces so the caret lines up, and never a password on it
+      const { shown, at } = redactLine(line.replace(/\t/g, ' '), o.secrets ?? []);
+      const col = at(d.col);
+      const end = d.endLine === d.line ? at(d.endCol, true) : shown.length + 1;
+      const width = Math.max(1, end - col);
       const gutter = String(d.line).padStart(4);
       out.push(`${paint(o.color, '2', `${gutter} |`)} ${shown}`);
-      out.push(`${paint(o.color, '2', `${' '.repeat(gutter.length)} |`)} ${' '.repeat(d.col - 1)}${paint(o.color, d.severity === 'error' ? '31' : '33', '^'.repeat(width))}`);
+      out.push(`${paint(o.color, '2', `${' '.repeat(gutter.length)} |`)} ${' '.repeat(col - 1)}${paint(o.color, d.severity === 'error' ? '31' : '33', '^'.repeat(width))}`);
     }
     if (d.hint) out.push(`       ${paint(o.color, '2', 'hint:')} ${d.hint}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
+}
+
+// the value of a `password:` key on one YAML line: quoted, or plain up to `,` `}` `]` in a flow
+// mapping, up to a ` #` comment otherwise (known values are caught whatever the line looks like)
+const QUOTED = `"(?:[^"\\\\]|\\\\.)*"?|'(?:[^']|'')*'?`;
+const KEY = `(\\b(?:password|md5_cred)["']?[ \\t]*:[ \\t]*)`;
+const FLOW_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s,}\\]#][^,}\\]]*?)(?=[ \\t]*(?:[,}\\]]|[ \\t]#|$))`, 'i');
+const BLOCK_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s#].*?)(?=[ \\t]+#|[ \\t]*$)`, 'i');
+
+/** A source line with every password written (secret), and where a 1-based column of the line went. */
+export function redactLine(line: string, secrets: readonly string[]): { shown: string; at: (col: number, end?: boolean) => number } {
+  const spans: [number, number][] = [];
+  for (const s of secrets) {
+    if (s.length < 3) continue; // shorter ones would blank out ordinary text; the key pattern covers them
+    for (let i = line.indexOf(s); i >= 0; i = line.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
+  }
+  const flow = /\{[^}]*\b(?:password|md5_cred)["']?[ \t]*:/i.test(line);
+  // the first key only: a later one is in the comment at the end of the line
+  const m = (flow ? FLOW_PASSWORD : BLOCK_PASSWORD).exec(line);
+  if (m && m[2] !== REDACTED) spans.push([m.index + m[1]!.length, m.index + m[1]!.length + m[2]!.length]);
+  if (!spans.length) return { shown: line, at: (col) => col };
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const sp of spans) {
+    const last = merged[merged.length - 1];
+    if (last && sp[0] <= last[1]) last[1] = Math.max(last[1], sp[1]);
+    else merged.push([sp[0], sp[1]]);
+  }
+  let shown = '';
+  let from = 0;
+  for (const [a, b] of merged) {
+    shown += line.slice(from, a) + REDACTED;
+    from = b;
+  }
+  shown += line.slice(from);
+  // a column inside a redacted span moves to its start; after it, by how much the text shrank or grew
+  const at = (col: number, end = false): number => {
+    const i = col - 1;
+    let shift = 0;
+    for (const [a, b] of merged) {
+      if (end ? i <= a : i < a) break;
+      if (i < b) return a + shift + 1 + (end ? REDACTED.length : 0);
+      shift += REDACTED.length - (b - a);
+    }
+    return i + shift + 1;
+  };
+  return { shown, at };
 }
 
 export function formatJson(diags: readonly Diagnostic[], o: Pick<FormatOptions, 'displayPath'>, extra: Record<string, unknown> = {}): string {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { compile } from '../compiler/compile.js';
 import { formatGithub, formatJson, formatText, summaryLine, type Format } from '../compiler/format.js';
 import type { CompileOptions, CompileResult, Diagnostic, SourceFile } from '../compiler/types.js';
+import { compiledPasswords, sourcePasswords } from './plan/redact.js';
 import { readExtensionsDir } from './sources.js';
 
 export class UsageError extends Error {}
@@ -35,7 +36,10 @@ export function renderDiagnostics(c: DirCompile, diags: readonly Diagnostic[], f
   if (format === 'json') return formatJson(diags, { displayPath }, extra);
   if (format === 'github') return formatGithub(diags, { displayPath });
   const texts = new Map(c.sources.map((s) => [s.path, s.text]));
-  return formatText(diags, { displayPath, texts, color }) + `${summaryLine(diags, c.sources.length)}\n`;
+  // the excerpts show source lines: the passwords of the files they come from are written (secret)
+  const shownFiles = new Set(diags.filter((d) => d.line > 0).map((d) => d.file));
+  const secrets = [...sourcePasswords(c.sources.filter((s) => shownFiles.has(s.path))), ...compiledPasswords(c.result)];
+  return formatText(diags, { displayPath, texts, color, secrets }) + `${summaryLine(diags, c.sources.length)}\n`;
 }
 
 export function useColor(stream: NodeJS.WriteStream): boolean {

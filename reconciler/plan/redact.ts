@@ -6,6 +6,7 @@ import { REDACTED, UNRESOLVED_SECRET, type CompileResult, type SourceFile } from
 
 /** Shorter strings would blank out ordinary numbers and words; the primary redaction covers them. */
 const MIN_REDACT = 4;
+const MAX_ALIASES = 100;
 
 /** Passwords written in extension files (`auth: { password }`), whether or not the files compile. */
 export function sourcePasswords(sources: readonly SourceFile[]): string[] {
@@ -13,10 +14,17 @@ export function sourcePasswords(sources: readonly SourceFile[]): string[] {
   for (const s of sources) {
     if (!s.text.includes('password')) continue; // most files name a secret: skip parsing them
     const doc = parseDocument(s.text, { uniqueKeys: false });
-    const auth = doc.errors.length ? undefined : (doc.toJS({ maxAliasCount: 0 }) as { auth?: { password?: unknown } } | null)?.auth;
+    let auth: { password?: unknown } | undefined;
+    let readable = doc.errors.length === 0;
+    try {
+      // the compiler accepts a few aliases; more (or a bomb) throws here, and the text is searched instead
+      if (readable) auth = (doc.toJS({ maxAliasCount: MAX_ALIASES }) as { auth?: { password?: unknown } } | null)?.auth;
+    } catch {
+      readable = false;
+    }
     if (auth && (typeof auth.password === 'string' || typeof auth.password === 'number')) out.push(String(auth.password));
     // a file that does not parse may still hold one: take anything after `password:`
-    if (doc.errors.length) {
+    if (!readable) {
       for (const m of s.text.matchAll(/\bpassword\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s,}#]+))/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
     }
   }

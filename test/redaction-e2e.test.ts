@@ -1,0 +1,273 @@
+// Every CLI command as a real process, with distinctive passwords and an age identity planted: none of
+// them may appear on stdout or stderr, except where a command exists to print one (compile without
+// --redact, secrets get). Files that legitimately hold them (the live file, backups, secrets files) are
+// named below and their mode is checked instead.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSecrets } from '../reconciler/secrets/store.js';
+import { tempDir } from './helpers/git.js';
+import { passFixture, SHIPPED, type PassFixture } from './helpers/pass-fixture.js';
+
+const CLI = join(process.cwd(), 'reconciler', 'cli.ts');
+const DEV_PW = ['Dev-Plain-Pw-Kq7x', 'Dev-Plain-Pw-Zr4m', 'Dev-Plain-Pw-Wb9n'];
+const SHIPPED_PW = 'Maja1234';
+const HOST_PW = 'Host-File-Pw-Jd5t';
+const SEALED_PW = 'Age-Sealed-Pw-Hv2c';
+const HAND_PW = 'Hand-Edit-Pw-Ux8p';
+const NEW_PW = 'New-Cli-Pw-Ls3f';
+const AGE_PREFIX = 'AGE-SECRET-KEY-1';
+/** learnt on the way: the age identity line, the password the host generates for desk-6012 */
+const learnt: string[] = [];
+const planted = () => [...DEV_PW, SHIPPED_PW, HOST_PW, SEALED_PW, HAND_PW, NEW_PW, AGE_PREFIX, ...learnt];
+
+interface Run { what: string; code: number | null; stdout: string; stderr: string; allowed: string[] }
+const runs: Run[] = [];
+
+/** One CLI run; `allowed` lists the secrets this command may print on stdout (never on stderr). */
+function cli(args: string[], opts: { input?: string; allowed?: string[] } = {}): Run {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    input: opts.input ?? '', encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', LANG: 'C.UTF-8' },
+  });
+  const run: Run = { what: args.join(' '), code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', allowed: opts.allowed ?? [] };
+  runs.push(run);
+  assertClean(run);
+  return run;
+}
+
+function assertClean(r: Run): void {
+  for (const s of planted()) {
+    assert.not.ok(r.stderr.includes(s), `'${r.what}' printed a secret on stderr (${s.slice(0, 6)}…):\n${r.stderr}`);
+    if (!r.allowed.includes(s)) assert.not.ok(r.stdout.includes(s), `'${r.what}' printed a secret on stdout (${s.slice(0, 6)}…):\n${r.stdout}`);
+  }
+}
+
+function assertNoSecretIn(text: string, what: string): void {
+  for (const s of planted()) assert.not.ok(text.includes(s), `${what} holds a secret (${s.slice(0, 6)}…)`);
+}
+
+const ext = (n: number, name: string, auth: string, extra = '') =>
+  `# yaml-language-server: $schema=../schemas/extension.schema.json\nextension: ${n}\nname: ${name}\nauth: ${auth}\n${extra}`;
+const plain = (pw: string, extra = '') => ext(6001, 'Turret Desk 2', `{ password: ${pw} }`, extra);
+// errors on the password's own line, and an alias of it
+const broken = ext(6001, 'Turret Desk 2', `{ password: &pw ${DEV_PW[2]}, pin: ${DEV_PW[2]} }`, 'bogus_key: *pw\n');
+
+let keyDir = '';
+let f: PassFixture;
+let secretsFile = '';
+let config = '';
+let work = '';
+test.after(() => {
+  f?.cleanup();
+});
+
+test('secrets keygen, recipient and encrypt print no identity and no password', () => {
+  keyDir = tempDir('pjsip-gitops-redact-');
+  const identity = join(keyDir, 'age.key');
+  const keygen = cli(['secrets', 'keygen', '--out', identity]);
+  assert.is(keygen.code, 0, keygen.stderr);
+  const id = readFileSync(identity, 'utf8').split('\n').find((l) => l.startsWith(AGE_PREFIX));
+  assert.ok(id, 'the identity file holds an AGE-SECRET-KEY line');
+  learnt.push(id!);
+  assert.is(statSync(identity).mode & 0o777, 0o600);
+  const recipient = keygen.stdout.trim();
+  assert.match(recipient, /^age1/);
+  assert.is(cli(['secrets', 'recipient', '--identity', identity]).stdout.trim(), recipient);
+
+  const site = readFileSync(join(SHIPPED, 'site.yaml'), 'utf8') + `age_recipients: [${recipient}]\n`;
+  writeFileSync(join(keyDir, 'site.yaml'), site);
+  const sealed = cli(['secrets', 'encrypt', '--site', join(keyDir, 'site.yaml')], { input: `${SEALED_PW}\n` });
+  assert.is(sealed.code, 0, sealed.stderr);
+  assert.match(sealed.stdout, /^auth:\n  encrypted: \|\n    -----BEGIN AGE ENCRYPTED FILE-----/);
+  writeFileSync(join(keyDir, '6011.yaml'), sealed.stdout);
+  writeFileSync(join(keyDir, 'host-secrets.yaml'), `desk-6010: ${JSON.stringify(HOST_PW)}\n`, { mode: 0o600 });
+});
+
+test('validate and compile: diagnostics never show a password; only compile without --redact prints them', async () => {
+  f = await passFixture({ files: {
+    'extensions/site.yaml': readFileSync(join(keyDir, 'site.yaml'), 'utf8'),
+    'extensions/6001.yaml': plain(DEV_PW[0]!),
+    'extensions/6010.yaml': ext(6010, 'Host Secret', '{ secret: desk-6010 }'),
+    'extensions/6011.yaml': `extension: 6011\nname: Sealed\n${readFileSync(join(keyDir, '6011.yaml'), 'utf8')}`,
+    'extensions/6012.yaml': ext(6012, 'Generated', '{ secret: desk-6012 }'),
+  } });
+  work = f.remote.work;
+  secretsFile = join(f.root, 'host-secrets.yaml');
+  cpSync(join(keyDir, 'host-secrets.yaml'), secretsFile);
+  config = f.writeConfigFile(`secrets: { file: ${JSON.stringify(secretsFile)}, ageIdentity: ${JSON.stringify(join(keyDir, 'age.key'))} }`);
+  const dir = join(work, 'extensions');
+  for (const format of ['text', 'json', 'github']) {
+    const r = cli(['validate', dir, '--format', format]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.ok(r.stdout.includes('PLAINTEXT_PASSWORD'), `${format}: the dev password is reported`);
+  }
+  const redacted = cli(['compile', dir, '--redact']);
+  assert.is(redacted.code, 0, redacted.stderr);
+  assert.match(redacted.stdout, 'inbound_auth/password = (secret)');
+  assert.match(redacted.stderr, 'PLAINTEXT_PASSWORD');
+  // the file itself, to stdout: the plaintext passwords belong there; host secrets cannot be opened here
+  const conf = cli(['compile', dir], { allowed: [DEV_PW[0]!, SHIPPED_PW] });
+  assert.is(conf.code, 0, conf.stderr);
+  assert.match(conf.stdout, `inbound_auth/password = ${DEV_PW[0]}`);
+  for (const format of ['json', 'github']) assert.is(cli(['compile', dir, '--redact', '--format', format]).code, 0);
+});
+
+test('validate, compile and plan of a broken file: the error line with the password is redacted', () => {
+  writeFileSync(join(work, 'extensions', '6001.yaml'), broken);
+  for (const format of ['text', 'json', 'github']) assert.is(cli(['validate', join(work, 'extensions'), '--format', format]).code, 1);
+  const compiled = cli(['compile', join(work, 'extensions')]);
+  assert.is(compiled.code, 1);
+  assert.match(compiled.stderr, 'SCHEMA_UNKNOWN_KEY');
+  const plan = cli(['plan', '--repo', work, '--base', 'HEAD']);
+  assert.is(plan.code, 1);
+  assert.match(plan.stderr, 'SCHEMA_UNKNOWN_KEY');
+  writeFileSync(join(work, 'extensions', '6001.yaml'), plain(DEV_PW[0]!));
+});
+
+test('new: with a secret, with a dev --password, and a taken number', () => {
+  const copy = join(f.root, 'new-ext');
+  cpSync(join(work, 'extensions'), copy, { recursive: true });
+  assert.is(cli(['new', '7001', '--name', 'Reception', '--template', 'softphone', '--dir', copy]).code, 0);
+  const pw = cli(['new', '7002', '--name', 'Lab', '--password', NEW_PW, '--dir', copy]);
+  assert.is(pw.code, 0, pw.stderr);
+  assert.match(pw.stderr, 'PLAINTEXT_PASSWORD');
+  assert.match(readFileSync(join(copy, '7002.yaml'), 'utf8'), NEW_PW);
+  assert.is(cli(['new', '6001', '--name', 'Taken', '--password', NEW_PW, '--dir', copy]).code, 1);
+  assert.is(cli(['validate', copy]).code, 0);
+});
+
+test('apply: the first pass opens every kind of secret and prints none', () => {
+  const r = cli(['apply', '--config', config]);
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, 'Ready: applied');
+  const live = f.live()!.toString();
+  for (const s of [DEV_PW[0]!, HOST_PW, SEALED_PW]) assert.ok(live.includes(`inbound_auth/password = ${s}`), 'resolved on the host');
+  const generated = parseSecrets(readFileSync(secretsFile, 'utf8'), secretsFile).get('desk-6012');
+  assert.ok(generated && live.includes(generated), 'desk-6012 was generated and deployed');
+  learnt.push(generated!);
+  assert.match(r.stderr, '"secrets.generated"');
+});
+
+test('plan between two commits: "password changed", no password, in every format', () => {
+  f.remote.commit({ 'extensions/6001.yaml': plain(DEV_PW[1]!) }, 'new password for 6001');
+  for (const format of ['text', 'markdown', 'json']) {
+    const r = cli(['plan', '--repo', work, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format]);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /password changed|passwordChanged/);
+  }
+  assert.is(cli(['plan', '--repo', work, '--base', 'HEAD~1']).code, 0);
+});
+
+test('apply json with a change, backups are 0600, then drift corrected and drift reported', () => {
+  const r = cli(['apply', '--config', config, '--format', 'json']);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).changes.changed, ['6001']);
+  const backups = join(f.stateDir, 'backups');
+  const names = readdirSync(backups);
+  assert.ok(names.length >= 1, 'the previous live file was backed up');
+  for (const n of names) assert.is(statSync(join(backups, n)).mode & 0o777, 0o600, `${n} is private`);
+  // a backup is the live file as it was: it legitimately holds the passwords
+  assert.ok(names.some((n) => readFileSync(join(backups, n), 'utf8').includes(HOST_PW)));
+
+  // a password-only edit diffs as nothing ((secret) either side): a comment next to it shows the hunk
+  const handEdit = () => writeFileSync(f.liveFile, f.live()!.toString()
+    .replace(`inbound_auth/password = ${HOST_PW}`, `inbound_auth/password = ${HAND_PW}\n; edited by hand`));
+  handEdit();
+  const corrected = cli(['apply', '--config', config]);
+  assert.is(corrected.code, 0, corrected.stderr);
+  assert.match(corrected.stdout, 'DriftCorrected');
+  assert.match(corrected.stderr, '"drift.detected"');
+  assert.match(corrected.stderr, /\+; edited by hand|-; edited by hand/);
+  assert.match(corrected.stderr, 'inbound_auth/password = (secret)');
+  handEdit();
+  const reportConfig = join(f.root, 'report.yaml');
+  writeFileSync(reportConfig, readFileSync(config, 'utf8') + 'drift: { mode: report }\n');
+  const reported = cli(['apply', '--config', reportConfig, '--format', 'json']);
+  assert.is(reported.code, 1, reported.stderr);
+  assert.is(JSON.parse(reported.stdout).reason, 'DriftDetected');
+  assert.match(reported.stderr, '"drift.detected"');
+});
+
+test('apply: a failed reload and a failed verify roll back, and say so without a password', async () => {
+  f.remote.commit({ 'extensions/6001.yaml': broken }, 'a broken 6001');
+  const stalled = cli(['apply', '--config', config, '--format', 'json']);
+  assert.is(stalled.code, 1, stalled.stderr);
+  assert.is(JSON.parse(stalled.stdout).reason, 'CompileFailed');
+  assert.ok(JSON.parse(stalled.stdout).diagnostics.length >= 2);
+  f.remote.commit({ 'extensions/6001.yaml': plain(DEV_PW[2]!) }, 'another password for 6001');
+  f.fake.setMode({ booting: true });
+  const booting = cli(['apply', '--config', config]);
+  assert.is(booting.code, 3, booting.stdout + booting.stderr);
+  assert.match(booting.stdout, 'its reload failed too');
+  assert.match(booting.stderr, '"rollback.done"');
+  f.fake.setMode({ booting: false, dropSections: ['6001'] });
+  const dropped = cli(['apply', '--config', config, '--format', 'json']);
+  assert.is(dropped.code, 1, dropped.stdout + dropped.stderr);
+  assert.is(JSON.parse(dropped.stdout).reason, 'VerifyFailed');
+  assert.match(JSON.parse(dropped.stdout).message, 'restored the previous file and reloaded it');
+  assert.ok(f.live()!.toString().includes(HAND_PW), 'the hand-edited file was put back byte for byte');
+  for (const format of ['text', 'json']) assert.is(cli(['status', '--config', config, '--format', format]).code, 1);
+  f.fake.setMode({ dropSections: [] });
+  assert.is(cli(['apply', '--config', config, '--dry-run']).code, 0);
+  assert.is(cli(['apply', '--config', config]).code, 0);
+  assert.ok(f.live()!.toString().includes(DEV_PW[2]!));
+});
+
+test('reconcile: a pass with a drift diff in the event lines, then SIGTERM', async () => {
+  writeFileSync(f.liveFile, f.live()!.toString().replace(`inbound_auth/password = ${SEALED_PW}`, `inbound_auth/password = ${HAND_PW}`));
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'reconcile', '--config', config],
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    for (let i = 0; i < 300 && !stdout.includes('"pass.done"'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(stdout, '"pass.done"');
+  } finally {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await exited;
+    clearTimeout(timer);
+    const run: Run = { what: 'reconcile', code, stdout, stderr, allowed: [] };
+    runs.push(run);
+    assertClean(run);
+    assert.is(code, 0, stderr);
+  }
+  assert.match(stdout, '"drift.detected"');
+});
+
+test('status, the status file, secrets get and import', () => {
+  for (const format of ['text', 'json']) {
+    const r = cli(['status', '--config', config, '--format', format]);
+    assert.is(r.code, 0, r.stdout + r.stderr);
+  }
+  const statusText = readFileSync(join(f.stateDir, 'status.json'), 'utf8');
+  assert.match(statusText, 'VerifyFailed');
+  assertNoSecretIn(statusText, 'status.json');
+
+  const got = cli(['secrets', 'get', 'desk-6010', '--file', secretsFile], { allowed: [HOST_PW] });
+  assert.is(got.stdout, `${HOST_PW}\n`);
+  assert.is(cli(['secrets', 'get', 'nosuch', '--file', secretsFile]).code, 1);
+
+  const imported = join(f.root, 'imported');
+  const importSecrets = join(f.root, 'imported-secrets.yaml');
+  const r = cli(['import', f.liveFile, '--out', imported, '--secrets-file', importSecrets]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(statSync(importSecrets).mode & 0o777, 0o600);
+  const moved = readFileSync(importSecrets, 'utf8');
+  for (const s of [DEV_PW[2]!, HOST_PW, SEALED_PW, learnt[1]!]) assert.ok(moved.includes(s), 'the password moved to the secrets file');
+  for (const n of readdirSync(imported)) assertNoSecretIn(readFileSync(join(imported, n), 'utf8'), `imported ${n}`);
+  assert.is(cli(['validate', imported]).code, 0);
+});
+
+test('every run, again, against every secret learnt on the way', () => {
+  assert.ok(runs.length >= 35, `${runs.length} runs`);
+  for (const r of runs) assertClean(r);
+});
+
+test.run();
