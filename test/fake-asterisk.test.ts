@@ -437,14 +437,23 @@ test('a fake in a given folder keeps what it loaded between uses', async () => {
 
 test('hang: no answer until killed', async () => {
   const f = fake({ hang: true });
-  const child = spawn(f.bin, ['-rx', 'pjsip show endpoints'], { stdio: 'ignore' });
-  const exited = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 700);
-    child.once('exit', () => { clearTimeout(timer); resolve(true); });
-  });
-  assert.not.ok(exited, 'still running after 700 ms');
-  const signal = await new Promise((resolve) => { child.once('exit', (_c, s) => resolve(s)); child.kill('SIGKILL'); });
-  assert.is(signal, 'SIGKILL');
+  f.write(TEMPLATE + section('6000'));
+  const child = spawn(f.bin, ['-rx', 'pjsip show endpoints'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  let exited = false;
+  const gone = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_c, s) => { exited = true; resolve(s); }));
+  // bounded poll until the fake has the command in hand (however slowly node started), then give
+  // it the time an answer takes: a fake that answers has done so and exited by then
+  for (let i = 0; i < 400 && !exited && !(await f.commands()).includes('pjsip show endpoints'); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok((await f.commands()).includes('pjsip show endpoints'), 'the fake never received the command');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.not.ok(exited, 'it answered and exited');
+  assert.is(out, '');
+  child.kill('SIGKILL');
+  assert.is(await gone, 'SIGKILL');
 });
 
 test.run();
