@@ -2,6 +2,8 @@
 // needs: sections, `(!)` templates, inheritance from earlier sections left to right, `(+)` appends,
 // `+=`, `;` comments, `\;` escapes, nestable `;--` … `--;` block comments, CRLF. Pure: an `#include`
 // is reported, never followed. Also compares two wizard files by what each extension ends up with.
+import { isSecretOption } from './passwords.js';
+import { REDACTED } from './types.js';
 
 /** One `key = value` line, after comments and escapes are removed. */
 export interface ConfVariable {
@@ -238,7 +240,7 @@ export function compareEffective(original: ConfFile, compiled: ConfFile, ignored
     const keys = new Set([...before.keys(), ...after.keys()]);
     for (const key of [...keys].sort()) {
       if (skip.has(key) || before.get(key) === after.get(key)) continue;
-      const show = (v: string | undefined) => (v === undefined ? '(not set)' : key === 'inbound_auth/password' ? '(secret)' : v);
+      const show = (v: string | undefined) => (v === undefined ? '(not set)' : isSecretOption(key) ? REDACTED : v);
       out.push(`[${name}] ${key}: ${show(before.get(key))} before, ${show(after.get(key))} after import`);
     }
   }

@@ -49,8 +49,10 @@ export function formatText(diags: readonly Diagnostic[], o: FormatOptions): stri
 // the value of a `password:` key on one YAML line: quoted, or plain up to `,` `}` `]` in a flow
 // mapping, up to a ` #` comment otherwise (known values are caught whatever the line looks like)
 const QUOTED = `"(?:[^"\\\\]|\\\\.)*"?|'(?:[^']|'')*'?`;
-const KEY = `(\\b(?:password|md5_cred)["']?[ \\t]*:[ \\t]*)`;
+const CREDENTIAL = 'password|password_digest|md5_cred|oauth_secret|refresh_token';
+const KEY = `(\\b(?:${CREDENTIAL})["']?[ \\t]*:[ \\t]*)`;
 const FLOW_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s,}\\]#][^,}\\]]*?)(?=[ \\t]*(?:[,}\\]]|[ \\t]#|$))`, 'i');
+const IN_FLOW = new RegExp(`\\{[^}]*\\b(?:${CREDENTIAL})["']?[ \\t]*:`, 'i');
 const BLOCK_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s#].*?)(?=[ \\t]+#|[ \\t]*$)`, 'i');
 
 /** A source line with every password written (secret), and where a 1-based column of the line went. */
@@ -60,7 +62,7 @@ export function redactLine(line: string, secrets: readonly string[]): { shown: s
     if (s.length < 3) continue; // shorter ones would blank out ordinary text; the key pattern covers them
     for (let i = line.indexOf(s); i >= 0; i = line.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
   }
-  const flow = /\{[^}]*\b(?:password|md5_cred)["']?[ \t]*:/i.test(line);
+  const flow = IN_FLOW.test(line);
   // the first key only: a later one is in the comment at the end of the line
   const m = (flow ? FLOW_PASSWORD : BLOCK_PASSWORD).exec(line);
   if (m && m[2] !== REDACTED) spans.push([m.index + m[1]!.length, m.index + m[1]!.length + m[2]!.length]);

@@ -16,6 +16,14 @@ export function fingerprint(extension: string, password: string): string {
   return createHash('sha256').update(`${extension}:${password}`).digest('hex');
 }
 
+// an auth object's credentials, set through `options:` (outbound_auth/password for sends_auth, …)
+const CREDENTIAL_OPTION = /^(?:inbound_auth|outbound_auth)\/(?:password|password_digest|md5_cred|oauth_secret|refresh_token)$/i;
+
+/** A wizard option whose value is a credential: written (secret) wherever the file is shown. */
+export function isSecretOption(key: string): boolean {
+  return CREDENTIAL_OPTION.test(key);
+}
+
 export function checkPasswords(site: SiteInput, resolved: Map<ExtensionInput, string>, report: Report): void {
   const production = site.profile === 'production';
   const firstUse = new Map<string, ExtensionInput>();

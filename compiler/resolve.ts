@@ -2,7 +2,7 @@
 // the per-extension model that plans and verification use.
 import { effectiveExtension } from './effective.js';
 import type { ExtensionInput, Loc, OptionSetInput, SiteInput, TemplateInput } from './input.js';
-import { fingerprint } from './passwords.js';
+import { fingerprint, isSecretOption } from './passwords.js';
 import { DEFAULTS_SECTION } from './rules.js';
 import type { ExtensionModel } from './types.js';
 
@@ -38,8 +38,13 @@ function codecOptions(codecs: OptionSetInput['codecs']): PlannedOption[] {
   ];
 }
 
+/** An option as written, flagged when it carries a credential. */
+function planned(o: { key: string; value: string; valueAt: Loc }): PlannedOption {
+  return { key: o.key, value: o.value, ...(isSecretOption(o.key) ? { secret: true } : {}), at: o.valueAt };
+}
+
 function setOptions(set: OptionSetInput): PlannedOption[] {
-  const out: PlannedOption[] = set.options.map((o) => ({ key: o.key, value: o.value, at: o.valueAt }));
+  const out: PlannedOption[] = set.options.map(planned);
   if (set.transport) out.push({ key: 'transport', value: set.transport.name, at: set.transport.at });
   return sortOptions(out.concat(codecOptions(set.codecs)));
 }
@@ -61,7 +66,7 @@ export function planSections(
   const models: ExtensionModel[] = [];
   const sorted = [...placed].sort((a, b) => compareNumbers(a.ext.number, b.ext.number));
   for (const { ext, template, password } of sorted) {
-    const own: PlannedOption[] = ext.options.map((o) => ({ key: o.key, value: o.value, at: o.valueAt }));
+    const own: PlannedOption[] = ext.options.map(planned);
     own.push({ key: 'type', value: 'wizard', at: ext.numberAt });
     own.push(...codecOptions(ext.codecs));
     const options = sortOptions(own).concat([
@@ -78,7 +83,12 @@ export function planSections(
 function modelOf(site: SiteInput, ext: ExtensionInput, template: TemplateInput, password: string): ExtensionModel {
   const e = effectiveExtension(site, template, ext);
   const options: Record<string, string> = {};
-  for (const key of [...e.options.keys()].sort()) options[key] = e.options.get(key)!.value;
+  // credentials set as options stay out of the model; they count as a password change instead
+  const credentials: string[] = [];
+  for (const key of [...e.options.keys()].sort()) {
+    if (isSecretOption(key)) credentials.push(`${key}=${e.options.get(key)!.value}`);
+    else options[key] = e.options.get(key)!.value;
+  }
   const model: ExtensionModel = {
     number: ext.number,
     name: ext.name,
@@ -87,7 +97,7 @@ function modelOf(site: SiteInput, ext: ExtensionInput, template: TemplateInput, 
     codecs: e.codecs?.list ?? [],
     options,
     auth: ext.auth.kind,
-    passwordFingerprint: fingerprint(ext.number, password),
+    passwordFingerprint: fingerprint(ext.number, [password, ...credentials].join('\n')),
   };
   if (e.transport) model.transport = e.transport.name;
   return model;

@@ -16,7 +16,7 @@ export interface Logger {
 
 // `password = x`, `inbound_auth/password = x`, `md5_cred: x`, `secret=x`: the value after the key
 const SECRET_FIELD =
-  /^([ \t]*[-+~ ]?[ \t]*[\w./-]*(?:password|passwd|secret|md5_cred|password_digest|private_?key|passphrase)[\w./-]*[ \t]*(?:=>?|:)[ \t]*)(\S.*?)([ \t]*)$/gim;
+  /^([ \t]*[-+~ ]?[ \t]*[\w./-]*(?:password|passwd|secret|md5_cred|password_digest|refresh_token|private_?key|passphrase)[\w./-]*[ \t]*(?:=>?|:)[ \t]*)(\S.*?)([ \t]*)$/gim;
 
 /** Replace each known secret value and every value of a password-like field with `(secret)`. */
 export function redact(text: string, secrets: Iterable<string> = []): string {
@@ -28,7 +28,7 @@ export function redact(text: string, secrets: Iterable<string> = []): string {
     value === REDACTED ? `${head}${value}${tail}` : `${head}${REDACTED}${tail}`);
 }
 
-const SECRET_KEY = /password|passwd|secret|md5_cred|password_digest|private_?key|passphrase|identity/i;
+const SECRET_KEY = /password|passwd|secret|md5_cred|password_digest|refresh_token|private_?key|passphrase|identity/i;
 
 function redactValue(value: unknown, secrets: Set<string>, key = ''): unknown {
   if (typeof value === 'string') return SECRET_KEY.test(key) && value !== '' ? REDACTED : redact(value, secrets);

@@ -18,10 +18,11 @@ const HOST_PW = 'Host-File-Pw-Jd5t';
 const SEALED_PW = 'Age-Sealed-Pw-Hv2c';
 const HAND_PW = 'Hand-Edit-Pw-Ux8p';
 const NEW_PW = 'New-Cli-Pw-Ls3f';
+const OUT_PW = ['Out-Auth-Pw-Gy6e', 'Out-Auth-Pw-Tc1o']; // outbound_auth/password, set under options:
 const AGE_PREFIX = 'AGE-SECRET-KEY-1';
 /** learnt on the way: the age identity line, the password the host generates for desk-6012 */
 const learnt: string[] = [];
-const planted = () => [...DEV_PW, SHIPPED_PW, HOST_PW, SEALED_PW, HAND_PW, NEW_PW, AGE_PREFIX, ...learnt];
+const planted = () => [...DEV_PW, SHIPPED_PW, HOST_PW, SEALED_PW, HAND_PW, NEW_PW, ...OUT_PW, AGE_PREFIX, ...learnt];
 
 interface Run { what: string; code: number | null; stdout: string; stderr: string; allowed: string[] }
 const runs: Run[] = [];
@@ -51,6 +52,7 @@ function assertNoSecretIn(text: string, what: string): void {
 
 const ext = (n: number, name: string, auth: string, extra = '') =>
   `# yaml-language-server: $schema=../schemas/extension.schema.json\nextension: ${n}\nname: ${name}\nauth: ${auth}\n${extra}`;
+const hostSecret = (out: string) => ext(6010, 'Host Secret', '{ secret: desk-6010 }', `options:\n  outbound_auth/password: ${out}\n`);
 const plain = (pw: string, extra = '') => ext(6001, 'Turret Desk 2', `{ password: ${pw} }`, extra);
 // errors on the password's own line, and an alias of it
 const broken = ext(6001, 'Turret Desk 2', `{ password: &pw ${DEV_PW[2]}, pin: ${DEV_PW[2]} }`, 'bogus_key: *pw\n');
@@ -90,7 +92,7 @@ test('validate and compile: diagnostics never show a password; only compile with
   f = await passFixture({ files: {
     'extensions/site.yaml': readFileSync(join(keyDir, 'site.yaml'), 'utf8'),
     'extensions/6001.yaml': plain(DEV_PW[0]!),
-    'extensions/6010.yaml': ext(6010, 'Host Secret', '{ secret: desk-6010 }'),
+    'extensions/6010.yaml': hostSecret(OUT_PW[0]!),
     'extensions/6011.yaml': `extension: 6011\nname: Sealed\n${readFileSync(join(keyDir, '6011.yaml'), 'utf8')}`,
     'extensions/6012.yaml': ext(6012, 'Generated', '{ secret: desk-6012 }'),
   } });
@@ -109,9 +111,11 @@ test('validate and compile: diagnostics never show a password; only compile with
   assert.match(redacted.stdout, 'inbound_auth/password = (secret)');
   assert.match(redacted.stderr, 'PLAINTEXT_PASSWORD');
   // the file itself, to stdout: the plaintext passwords belong there; host secrets cannot be opened here
-  const conf = cli(['compile', dir], { allowed: [DEV_PW[0]!, SHIPPED_PW] });
+  const conf = cli(['compile', dir], { allowed: [DEV_PW[0]!, SHIPPED_PW, OUT_PW[0]!] });
   assert.is(conf.code, 0, conf.stderr);
   assert.match(conf.stdout, `inbound_auth/password = ${DEV_PW[0]}`);
+  assert.match(conf.stdout, `outbound_auth/password = ${OUT_PW[0]}`);
+  assert.match(redacted.stdout, 'outbound_auth/password = (secret)');
   for (const format of ['json', 'github']) assert.is(cli(['compile', dir, '--redact', '--format', format]).code, 0);
 });
 
@@ -152,11 +156,12 @@ test('apply: the first pass opens every kind of secret and prints none', () => {
 });
 
 test('plan between two commits: "password changed", no password, in every format', () => {
-  f.remote.commit({ 'extensions/6001.yaml': plain(DEV_PW[1]!) }, 'new password for 6001');
+  f.remote.commit({ 'extensions/6001.yaml': plain(DEV_PW[1]!), 'extensions/6010.yaml': hostSecret(OUT_PW[1]!) }, 'new passwords');
   for (const format of ['text', 'markdown', 'json']) {
     const r = cli(['plan', '--repo', work, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format]);
     assert.is(r.code, 0, r.stderr);
-    assert.match(r.stdout, /password changed|passwordChanged/);
+    assert.match(r.stdout, /6001[^\n]*password|"password"/);
+    if (format !== 'json') assert.match(r.stdout, /6010[^\n]*password changed/);
   }
   assert.is(cli(['plan', '--repo', work, '--base', 'HEAD~1']).code, 0);
 });
@@ -164,7 +169,7 @@ test('plan between two commits: "password changed", no password, in every format
 test('apply json with a change, backups are 0600, then drift corrected and drift reported', () => {
   const r = cli(['apply', '--config', config, '--format', 'json']);
   assert.is(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).changes.changed, ['6001']);
+  assert.equal(JSON.parse(r.stdout).changes.changed, ['6001', '6010']);
   const backups = join(f.stateDir, 'backups');
   const names = readdirSync(backups);
   assert.ok(names.length >= 1, 'the previous live file was backed up');
@@ -261,7 +266,11 @@ test('status, the status file, secrets get and import', () => {
   assert.is(statSync(importSecrets).mode & 0o777, 0o600);
   const moved = readFileSync(importSecrets, 'utf8');
   for (const s of [DEV_PW[2]!, HOST_PW, SEALED_PW, learnt[1]!]) assert.ok(moved.includes(s), 'the password moved to the secrets file');
-  for (const n of readdirSync(imported)) assertNoSecretIn(readFileSync(join(imported, n), 'utf8'), `imported ${n}`);
+  // outbound_auth/password has no field of its own: import keeps it under options (in Git), as written
+  for (const n of readdirSync(imported)) {
+    const text = readFileSync(join(imported, n), 'utf8');
+    assertNoSecretIn(text.replace(`outbound_auth/password: ${OUT_PW[1]}`, ''), `imported ${n}`);
+  }
   assert.is(cli(['validate', imported]).code, 0);
 });
 
