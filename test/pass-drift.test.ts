@@ -94,7 +94,8 @@ test('redactedDiff falls back to a summary when the diff takes too long', () => 
   const a = Array.from({ length: 40_000 }, (_, i) => `line ${i} ${i % 7}`).join('\n');
   const b = Array.from({ length: 40_000 }, (_, i) => `line ${i} ${i % 5}`).join('\n');
   const d = redactedDiff(a, b, 'pjsip_wizard.conf');
-  assert.match(d, /diff too large to show|more lines/);
+  // most of 40,000 lines differ: no diff finishes within the limit, so this is always the summary
+  assert.match(d, /^\(diff too large to show in \d+ ms: live 40000 lines, from git 40000 lines\)$/);
 });
 
 test.run();
