@@ -1,13 +1,13 @@
 // reconciler/asterisk.ts against the fake Asterisk in every mode, through a real LocalTarget.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import {
   checkLoaded, clip, parseEndpointParameters, parseEndpoints, parseTranslatableCodecs, parseTransports,
   reload, showEndpoint, showEndpoints, showTranslatableCodecs, showTransports, type AsteriskOptions,
 } from '../reconciler/asterisk.js';
 import { LocalTarget } from '../reconciler/targets/local.js';
-import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.js';
+import { createFakeAsterisk, fakeProcesses, type FakeAsterisk } from './helpers/fake-asterisk.js';
 
 const fakes: FakeAsterisk[] = [];
 test.after(() => { for (const f of fakes) f.cleanup(); });
@@ -59,14 +59,6 @@ test('reload: a non-zero exit with no known text → unexpected-output', async (
   assert.not.ok(r.ok);
   if (!r.ok) assert.is(r.reason, 'unexpected-output');
 });
-
-/** pids of the processes running with this fake's home (its wrapper exports it), from /proc */
-function fakeProcesses(f: FakeAsterisk): number[] {
-  const marker = `FAKE_ASTERISK_HOME=${f.home}\0`;
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((pid) => {
-    try { return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(marker); } catch { return false; }
-  }).map(Number);
-}
 
 test('reload: a hanging Asterisk times out, the child is killed', async () => {
   const { f, o } = setup({ hang: true });

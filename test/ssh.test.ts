@@ -3,12 +3,11 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
 import { classifySshError, connectSsh, shellQuote, SshError, type SshTarget, type SshTargetConfig } from '../reconciler/targets/ssh.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
-import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.js';
+import { createFakeAsterisk, fakeProcesses, type FakeAsterisk } from './helpers/fake-asterisk.js';
 import { compile } from '../compiler/compile.js';
 import { site } from './helpers/site.js';
 
@@ -64,11 +63,13 @@ test('key auth with the pinned host key connects; exec reports stdout, stderr an
 
 test('exec quotes every argv element: nothing reaches the shell', async () => {
   const t = await connect();
-  const nasty = ["it's", 'a b', '$(touch pwned)', '`id`', '; rm -rf x', '"dq"', '\\', '*', '', "''"];
+  // an absolute path in the test's folder: a shell that ran it would leave the file there, not in $HOME
+  const pwned = join(sshd.dir, 'pwned');
+  const nasty = ["it's", 'a b', `$(touch ${pwned})`, '`id`', '; rm -rf x', '"dq"', '\\', '*', '', "''"];
   const r = await t.exec(['printf', '%s|', ...nasty], 5000);
   assert.is(r.code, 0);
   assert.is(r.stdout, nasty.map((a) => `${a}|`).join(''));
-  assert.not.ok(existsSync(join(homedir(), 'pwned')));
+  assert.not.ok(existsSync(pwned));
   assert.is(shellQuote("a'b"), `'a'\\''b'`);
 });
 
@@ -239,13 +240,13 @@ test('over SSH: write the compiled file, reload the fake Asterisk, list its endp
   const hung = await t.exec(fake.argv('core show version'), 1000);
   assert.ok(hung.timedOut);
   assert.is(hung.code, null);
-  let left = '1';
-  for (let i = 0; i < 50 && left !== '0'; i++) {
-    const ps = await t.exec(['sh', '-c', `ps -eo args | grep -c '^[^ ]*node [^ ]*fake-asterisk/asterisk.mjs -rx core show version' || true`], 5000);
-    left = ps.stdout.trim();
-    if (left !== '0') await new Promise((res) => setTimeout(res, 50));
+  // the sshd runs on this machine: look for this fake's processes here (by its home, not by a name)
+  let left = fakeProcesses(fake);
+  for (let i = 0; i < 50 && left.length; i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    left = fakeProcesses(fake);
   }
-  assert.is(left, '0', 'the hung fake asterisk is still running');
+  assert.equal(left, [], 'the hung fake asterisk is still running');
 });
 
 test.run();

@@ -1,6 +1,6 @@
 // Sets up one fake Asterisk in its own temp folder: a tiny `asterisk` wrapper script that points the
 // fake at that folder, so callers run `[bin, '-rx', cmd]` with no environment. Several can coexist.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,4 +154,16 @@ export function createFakeAsterisk(opts: Partial<FakeAsteriskMode> = {}, where: 
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** pids of the processes running as this fake (its wrapper exports the home), read from Linux /proc */
+export function fakeProcesses(f: Pick<FakeAsterisk, 'home'>): number[] {
+  const marker = `FAKE_ASTERISK_HOME=${f.home}\0`;
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(marker);
+    } catch {
+      return false; // ended meanwhile, or not ours to read
+    }
+  }).map(Number);
 }
