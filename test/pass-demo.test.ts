@@ -49,7 +49,7 @@ test('a changed extensions folder is re-seeded and applied', () => {
 });
 
 test('--help prints the options and exits 0', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'demo', '--help'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'demo', '--help'], { encoding: 'utf8', timeout: 60_000 });
   assert.is(r.status, 0);
   assert.match(r.stdout, /stand-in/);
 });

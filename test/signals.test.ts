@@ -244,7 +244,7 @@ test('drift in report mode: logged and reported, the hand edit stays', async () 
 });
 
 test('an unreachable remote backs off: logged waits double up to the cap', async () => {
-  const env = setup({ repo: '/nonexistent/pjsip-gitops/remote.git' });
+  const env = setup({ repo: './no-such-remote.git' }); // beside the config, in the test's own folder
   const p = start(env, ['--backoff-initial', '50ms', '--backoff-max', '200ms']);
   const waits = await until('five waits', () => {
     const w = p.lines.filter((l) => l.event === 'loop.wait');

@@ -152,7 +152,7 @@ test('exec: the environment holds only PATH, HOME, LANG and what the caller pass
 });
 
 test('exec: a command that cannot start gives exit 127 and a message', async () => {
-  const r = await local.exec(['/nonexistent/asterisk', '-rx', 'x'], 5000);
+  const r = await local.exec([join(tempDir(), 'no-such-asterisk'), '-rx', 'x'], 5000);
   assert.is(r.code, 127);
   assert.match(r.stderr, /ENOENT/);
 });
