@@ -1,5 +1,6 @@
 // Diagnostics for people (text with the source line and a caret), for tools (json) and for GitHub
 // Actions (workflow-command annotations on the PR's lines). Pure: the caller supplies texts and paths.
+import { keyMaterialSpans } from './passwords.js';
 import { REDACTED, type Diagnostic } from './types.js';
 
 export type Format = 'text' | 'json' | 'github';
@@ -57,7 +58,7 @@ const BLOCK_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s#].*?)(?=[ \\t]+#|[ \\t
 
 /** A source line with every password written (secret), and where a 1-based column of the line went. */
 export function redactLine(line: string, secrets: readonly string[]): { shown: string; at: (col: number, end?: boolean) => number } {
-  const spans: [number, number][] = [];
+  const spans: [number, number][] = keyMaterialSpans(line);
   for (const s of secrets) {
     if (s.length < 3) continue; // shorter ones would blank out ordinary text; the key pattern covers them
     for (let i = line.indexOf(s); i >= 0; i = line.indexOf(s, i + s.length)) spans.push([i, i + s.length]);

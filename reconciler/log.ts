@@ -1,5 +1,6 @@
 // One JSON line per event on stdout (journald keeps each line as one record), and the redaction
 // that keeps passwords out of every line, diff and message.
+import { scrubKeyMaterial } from '../compiler/passwords.js';
 import { REDACTED } from '../compiler/types.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -18,9 +19,9 @@ export interface Logger {
 const SECRET_FIELD =
   /^([ \t]*[-+~ ]?[ \t]*[\w./-]*(?:password|passwd|secret|md5_cred|password_digest|refresh_token|private_?key|passphrase)[\w./-]*[ \t]*(?:=>?|:)[ \t]*)(\S.*?)([ \t]*)$/gim;
 
-/** Replace each known secret value and every value of a password-like field with `(secret)`. */
+/** Replace each known secret value, every value of a password-like field and any key material with `(secret)`. */
 export function redact(text: string, secrets: Iterable<string> = []): string {
-  let out = text;
+  let out = scrubKeyMaterial(text);
   // longest first, so a secret containing another is replaced whole
   const values = [...new Set(secrets)].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
   for (const v of values) out = out.split(v).join(REDACTED);

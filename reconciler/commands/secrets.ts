@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { scrubKeyMaterial } from '../../compiler/passwords.js';
 import { encryptPassword, generateAgeIdentity, readIdentityFile, recipientsOf } from '../secrets/age.js';
 import { writePrivateFileAtomic } from '../secrets/private-file.js';
 import { openSecretStore } from '../secrets/store.js';
@@ -27,7 +28,8 @@ exit codes: 0 ok, 1 failed, 2 usage
 class UsageError extends Error {}
 
 function fail(message: string, code = 1): number {
-  process.stderr.write(`pjsip-gitops secrets: ${message}\n`);
+  // an identity given where a path or a recipient belongs must not be echoed back
+  process.stderr.write(`pjsip-gitops secrets: ${scrubKeyMaterial(message)}\n`);
   return code;
 }
 

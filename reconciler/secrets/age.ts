@@ -23,10 +23,15 @@ export async function encryptPassword(password: string, recipients: string[]): P
   for (const r of recipients) {
     const recipient = r.trim();
     try {
+      if (/^AGE-SECRET-KEY-/i.test(recipient)) {
+        throw new AgeError('an age identity (AGE-SECRET-KEY-…) was given where a recipient (age1…) belongs; keep the identity on the host ' +
+          'and give its recipient: pjsip-gitops secrets recipient --identity <identity file>');
+      }
       if (!recipient.startsWith('age1')) throw new Error('it does not start with age1');
       e.addRecipient(recipient);
     } catch (err) {
-      throw new AgeError(`'${recipient}' is not an age recipient: ${why(err)}`);
+      if (err instanceof AgeError) throw err;
+      throw new AgeError(`'${scrub(recipient)}' is not an age recipient: ${why(err)}`);
     }
   }
   return armor.encode(await e.encrypt(password));
