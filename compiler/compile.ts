@@ -6,7 +6,7 @@ import { checkOptions } from './check-options.js';
 import { finding, sortDiagnostics, toDiagnostic, type Finding, type Report } from './diagnostics.js';
 import { checkSections, emit } from './emit.js';
 import { readExtension, readOptions, readSite, type ExtensionInput, type OptionSetInput, type SiteInput, type TemplateInput } from './input.js';
-import { checkPasswords } from './passwords.js';
+import { checkPasswords, isSecretOption } from './passwords.js';
 import { planSections } from './resolve.js';
 import { RULES, type RuleContext } from './rules.js';
 import { validators } from './schemas.js';
@@ -53,6 +53,7 @@ export function compile(sources: readonly SourceFile[], options: CompileOptions 
       : options.secrets?.(ext.auth, ext.number) ?? UNRESOLVED_SECRET);
   }
   checkPasswords(site, passwords, report);
+  checkCredentialOptions(site, extensions, report);
   checkCallerIdNames(extensions, report);
 
   // 5: resolve to sections; 6: check what would reach the file, then emit
@@ -131,6 +132,19 @@ function checkCodecs(codecs: OptionSetInput['codecs'], report: Report): void {
     const i = codecs.list.indexOf(bad);
     report(finding('BAD_CODEC', 'error', codecs.itemAt[i] ?? codecs.at, `'${bad}' is not a codec Asterisk 22 knows`,
       'common ones: opus, g722, ulaw, alaw, gsm, g729'));
+  }
+}
+
+/** outbound_auth/password and the like, written under options:, are plaintext credentials in Git. */
+function checkCredentialOptions(site: SiteInput, extensions: readonly ExtensionInput[], report: Report): void {
+  const production = site.profile === 'production';
+  for (const set of [site.defaults, ...site.templates, ...extensions]) {
+    for (const o of set.options) {
+      if (!isSecretOption(o.key)) continue;
+      report(finding('PLAINTEXT_PASSWORD', production ? 'error' : 'warning', o.valueAt,
+        `${o.key} is a plaintext credential in Git${production ? '; the production profile refuses it' : ' (dev profile only)'}`,
+        "keep credentials out of Git; an extension's own password belongs in auth: { secret } or { encrypted }"));
+    }
   }
 }
 

@@ -104,6 +104,20 @@ test('the shipped-style site compiles with only the dev password warnings', () =
   assert.ok(r.diagnostics.every((d) => d.severity === 'warning'));
 });
 
+test('a credential under options: is a plaintext password: error in production, warning in dev', () => {
+  const text = ext(6000, 'options:\n  outbound_auth/password: "Trunk-Pass-99x"\n', '{ secret: a }');
+  const prodSite = compile(site({ 'site.yaml': prod, '6000.yaml': text, '6010.yaml': ext(6010, '', '{ secret: b }') }),
+    { secrets: (a) => (a.kind === 'secret' ? `Xk9$wQ2mN7!pL4vB-${a.name}` : undefined) });
+  const d = prodSite.diagnostics.find((x) => x.code === 'PLAINTEXT_PASSWORD');
+  assert.ok(d, prodSite.diagnostics.map((x) => x.code).join(','));
+  assert.is(d!.severity, 'error');
+  assert.is(`${d!.line}:${d!.col}`, posOf(text, '"Trunk'));
+  assert.not.ok(JSON.stringify(prodSite.diagnostics).includes('Trunk-Pass'));
+  const devSite = compile(site({ '6001.yaml': ext(6001, 'options:\n  outbound_auth/password: "Trunk-Pass-99x"\n') }));
+  assert.ok(devSite.ok);
+  assert.ok(devSite.diagnostics.some((x) => x.code === 'PLAINTEXT_PASSWORD' && x.file === '6001.yaml' && x.severity === 'warning'));
+});
+
 test('a schema error does not hide the option errors of the same file', () => {
   const r = compile(site({ '6001.yaml': ext(6001, 'colour: red\noptions:\n  endpoint/media_encryption: maybe\n') }));
   const codes = r.diagnostics.map((d) => d.code);
