@@ -19,9 +19,13 @@ export interface Logger {
 const SECRET_FIELD =
   /^([ \t]*[-+~ ]?[ \t]*[\w./-]*(?:password|passwd|secret|md5_cred|password_digest|refresh_token|private_?key|passphrase)[\w./-]*[ \t]*(?:=>?|:)[ \t]*)(\S.*?)([ \t]*)$/gim;
 
-/** Replace each known secret value, every value of a password-like field and any key material with `(secret)`. */
+// credentials in a URL (a git remote): `scheme://user:password@`, and a token alone before `@` in http(s)
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s/@]+@/gi;
+const URL_TOKEN = /(\bhttps?:\/\/)[^\s/@:]+@/gi;
+
+/** Replace each known secret value, every value of a password-like field, URL credentials and any key material with `(secret)`. */
 export function redact(text: string, secrets: Iterable<string> = []): string {
-  let out = scrubKeyMaterial(text);
+  let out = scrubKeyMaterial(text).replace(URL_PASSWORD, `$1${REDACTED}@`).replace(URL_TOKEN, `$1${REDACTED}@`);
   // longest first, so a secret containing another is replaced whole
   const values = [...new Set(secrets)].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
   for (const v of values) out = out.split(v).join(REDACTED);
