@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSecrets } from '../reconciler/secrets/store.js';
 import { tempDir } from './helpers/git.js';
@@ -65,6 +65,7 @@ let config = '';
 let work = '';
 test.after(() => {
   f?.cleanup();
+  if (keyDir) rmSync(keyDir, { recursive: true, force: true });
 });
 
 test('secrets keygen, recipient and encrypt print no identity and no password', () => {
@@ -186,7 +187,7 @@ test('apply json with a change, backups are 0600, then drift corrected and drift
   // a backup is the live file as it was: it legitimately holds the passwords
   assert.ok(names.some((n) => readFileSync(join(backups, n), 'utf8').includes(HOST_PW)));
 
-  // a password-only edit diffs as nothing ((secret) either side): a comment next to it shows the hunk
+  // a password-only edit diffs as nothing, (secret) either side: a comment next to it shows the hunk
   const handEdit = () => writeFileSync(f.liveFile, f.live()!.toString()
     .replace(`inbound_auth/password = ${HOST_PW}`, `inbound_auth/password = ${HAND_PW}\n; edited by hand`));
   handEdit();
@@ -194,7 +195,7 @@ test('apply json with a change, backups are 0600, then drift corrected and drift
   assert.is(corrected.code, 0, corrected.stderr);
   assert.match(corrected.stdout, 'DriftCorrected');
   assert.match(corrected.stderr, '"drift.detected"');
-  assert.match(corrected.stderr, /\+; edited by hand|-; edited by hand/);
+  assert.match(corrected.stderr, /[-+]; edited by hand/);
   assert.match(corrected.stderr, 'inbound_auth/password = (secret)');
   handEdit();
   const reportConfig = join(f.root, 'report.yaml');
@@ -256,10 +257,7 @@ test('reconcile: a pass with a drift diff in the event lines, then SIGTERM', asy
 });
 
 test('status, the status file, secrets get and import', () => {
-  for (const format of ['text', 'json']) {
-    const r = cli(['status', '--config', config, '--format', format]);
-    assert.is(r.code, 0, r.stdout + r.stderr);
-  }
+  for (const format of ['text', 'json']) assert.is(cli(['status', '--config', config, '--format', format]).code, 0);
   const statusText = readFileSync(join(f.stateDir, 'status.json'), 'utf8');
   assert.match(statusText, 'VerifyFailed');
   assertNoSecretIn(statusText, 'status.json');
