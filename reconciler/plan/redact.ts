@@ -25,7 +25,9 @@ export function sourcePasswords(sources: readonly SourceFile[]): string[] {
     if (auth && (typeof auth.password === 'string' || typeof auth.password === 'number')) out.push(String(auth.password));
     // a file that does not parse may still hold one: take anything after `password:`
     if (!readable) {
-      for (const m of s.text.matchAll(/\bpassword\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s,}#]+))/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
+      // comments first: `# dev password: dev profile only` names no password
+      const code = s.text.split('\n').map((line) => line.replace(/(^|\s)#.*$/, '')).join('\n');
+      for (const m of code.matchAll(/\bpassword\s*:\s*(?:"([^"]*)"|'([^']*)'|([^\s,}#]+))/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
     }
   }
   return out;
