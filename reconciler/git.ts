@@ -130,14 +130,14 @@ export async function readSourcesAtRev(repoDir: string, rev: string, extensionsP
   const treeish = folder ? `${rev}:${folder}` : `${rev}^{tree}`;
   let listing: Buffer;
   try {
-    listing = await gitBytes(repoDir, ['ls-tree', '-z', treeish]);
+    listing = await gitBytes(repoDir, ['ls-tree', '-r', '-z', treeish]); // subfolders too, like the work tree
   } catch (err) {
     throw new SourceMissingError(`no folder '${folder || '.'}' at ${rev.slice(0, 12)}: ${(err as Error).message}`);
   }
   const entries: { oid: string; name: string }[] = [];
   for (const rec of listing.toString('utf8').split('\0')) {
     const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
-    if (m && m[2] === 'blob' && /\.ya?ml$/.test(m[4]!)) entries.push({ oid: m[3]!, name: m[4]! });
+    if (m && m[2] === 'blob' && /\.ya?ml$/.test(m[4]!) && !m[4]!.split('/').some((p) => p.startsWith('.') || p === 'node_modules')) entries.push({ oid: m[3]!, name: m[4]! });
   }
   if (entries.length === 0) return [];
   const batch = await gitBytes(repoDir, ['cat-file', '--batch'], entries.map((e) => e.oid).join('\n') + '\n');

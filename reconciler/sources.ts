@@ -1,4 +1,5 @@
-// Reads the extensions folder into the compiler's input: every *.yaml / *.yml file at its top level.
+// Reads the extensions folder into the compiler's input: every *.yaml / *.yml file in it, subfolders
+// included (an admin may group extensions by department), as paths relative to the folder.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceFile } from '../compiler/types.js';
@@ -8,9 +9,15 @@ import type { SourceFile } from '../compiler/types.js';
  * promise-per-file reads, and callers (the CLI, one pass) have nothing else to do meanwhile.
  */
 export async function readExtensionsDir(dir: string): Promise<SourceFile[]> {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
-    .map((d) => d.name)
-    .sort()
-    .map((name) => ({ path: name, text: readFileSync(join(dir, name), 'utf8') }));
+  const out: SourceFile[] = [];
+  const walk = (rel: string) => {
+    for (const d of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      if (d.name.startsWith('.') || d.name === 'node_modules') continue;
+      const path = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) walk(path);
+      else if (d.isFile() && /\.ya?ml$/.test(d.name)) out.push({ path, text: readFileSync(join(dir, path), 'utf8') });
+    }
+  };
+  walk('');
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -107,7 +107,7 @@ test('a missing branch rejects', async () => {
   }
 });
 
-test('readSourcesAtRev reads only the YAML files of the folder, from git objects, byte-exact', async () => {
+test('readSourcesAtRev reads the YAML files of the folder and its subfolders, from git objects, byte-exact', async () => {
   const { remote, checkout } = setup();
   const text = '# ü ñ 中文\nextension: 6001\nname: "Zoë; #1"\n';
   const commit = remote.commit({
@@ -115,19 +115,20 @@ test('readSourcesAtRev reads only the YAML files of the folder, from git objects
     'extensions/6001.yaml': text,
     'extensions/notes.txt': 'not yaml\n',
     'extensions/sub/6002.yaml': 'nested\n',
+    'extensions/.hidden/6003.yaml': 'hidden\n',
     'extensions/ä b.yaml': 'odd name\n',
     'README.md': 'readme\n',
   });
   const git = await ensureClone(remote.bare, checkout);
   await fetchAndReset(git, 'main', { reset: false });
   const files = await readSourcesAtRev(checkout, commit, 'extensions');
-  assert.equal(files.map((f) => f.path), ['6001.yaml', 'site.yaml', 'ä b.yaml']);
+  assert.equal(files.map((f) => f.path), ['6001.yaml', 'site.yaml', 'sub/6002.yaml', 'ä b.yaml']);
   assert.is(files[0]!.text, text);
   // an older revision is still readable
   const later = remote.commit({ 'extensions/6001.yaml': null });
   await fetchAndReset(git, 'main', { reset: false });
-  assert.equal((await readSourcesAtRev(checkout, later, 'extensions')).map((f) => f.path), ['site.yaml', 'ä b.yaml']);
-  assert.is((await readSourcesAtRev(checkout, commit, 'extensions')).length, 3);
+  assert.equal((await readSourcesAtRev(checkout, later, 'extensions')).map((f) => f.path), ['site.yaml', 'sub/6002.yaml', 'ä b.yaml']);
+  assert.is((await readSourcesAtRev(checkout, commit, 'extensions')).length, 4);
 });
 
 test('readSourcesAtRev on a missing folder rejects', async () => {
