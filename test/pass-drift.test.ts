@@ -90,6 +90,17 @@ test('redact: known values and password-like fields, in conf lines and diffs', (
   assert.is(redact('the value hunter2 leaked', ['hunter2']), 'the value (secret) leaked');
 });
 
+test('a hand-changed password alone is named in the drift diff, its values never shown', () => {
+  const desired = '[6001](t)\ntype = wizard\ninbound_auth/password = Right-Pass-1\n\n[6002](t)\ninbound_auth/password = Other-Pass-2\n';
+  const live = desired.replace('Right-Pass-1', 'Hand-Typed-9');
+  const d = redactedDiff(live, redact(desired), 'pjsip_wizard.conf', [], desired);
+  assert.match(d, '(secret values differ, not shown: [6001] inbound_auth/password)');
+  assert.not.match(d, '@@', 'both sides read (secret): no hunk');
+  for (const pw of ['Right-Pass-1', 'Hand-Typed-9', 'Other-Pass-2']) assert.not.match(d, pw);
+  // without the desired text (callers that cannot give it) there is no note, and still no value
+  assert.not.match(redactedDiff(live, redact(desired), 'pjsip_wizard.conf'), 'secret values differ');
+});
+
 test('redactedDiff falls back to a summary when the diff takes too long', () => {
   const a = Array.from({ length: 40_000 }, (_, i) => `line ${i} ${i % 7}`).join('\n');
   const b = Array.from({ length: 40_000 }, (_, i) => `line ${i} ${i % 5}`).join('\n');

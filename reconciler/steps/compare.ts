@@ -2,6 +2,7 @@
 // live file edited by hand since we wrote it → drift, logged with a redacted diff.
 import { createTwoFilesPatch } from 'diff';
 import type { Reason } from '../errors.js';
+import { isSecretOption } from '../../compiler/passwords.js';
 import { redact } from '../log.js';
 import type { PassContext, Step } from './types.js';
 import { extensionChanges } from './wizard-file.js';
@@ -9,8 +10,27 @@ import { extensionChanges } from './wizard-file.js';
 const DIFF_TIMEOUT_MS = 500;
 const DIFF_MAX_LINES = 400;
 
+/** `[section] key` of every credential line whose value differs between two wizard files. */
+export function changedSecretLines(a: string, b: string): string[] {
+  const read = (text: string) => {
+    const out = new Map<string, string>();
+    let section = '';
+    for (const line of text.split('\n')) {
+      const head = /^\[([^\]]*)\]/.exec(line);
+      if (head) { section = head[1]!; continue; }
+      const eq = line.indexOf('=');
+      const key = eq > 0 ? line.slice(0, eq).trim() : '';
+      if (key && isSecretOption(key)) out.set(`[${section}] ${key}`, line.slice(eq + 1).trim());
+    }
+    return out;
+  };
+  const before = read(a);
+  const after = read(b);
+  return [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).sort();
+}
+
 /** The redacted unified diff live → desired, or a summary when it would take too long to compute. */
-export function redactedDiff(liveText: string, desiredRedacted: string, file: string, secrets: Iterable<string> = []): string {
+export function redactedDiff(liveText: string, desiredRedacted: string, file: string, secrets: Iterable<string> = [], desiredText?: string): string {
   const before = redact(liveText, secrets);
   const patch = createTwoFilesPatch(`${file} (live)`, `${file} (from git)`, before, desiredRedacted, undefined, undefined,
     { context: 3, timeout: DIFF_TIMEOUT_MS });
@@ -19,10 +39,14 @@ export function redactedDiff(liveText: string, desiredRedacted: string, file: st
     const b = desiredRedacted.split('\n').length;
     return `(diff too large to show in ${DIFF_TIMEOUT_MS} ms: live ${a} lines, from git ${b} lines)`;
   }
+  // both sides show (secret): a hand-changed password alone would leave an empty diff, so name the lines
+  const secretsChanged = desiredText === undefined ? [] : changedSecretLines(liveText, desiredText);
+  const note = secretsChanged.length ? `\n(secret values differ, not shown: ${secretsChanged.slice(0, 20).join(', ')}${secretsChanged.length > 20 ? ', …' : ''})` : '';
   const lines = patch.split('\n');
-  return lines.length > DIFF_MAX_LINES
+  const shown = lines.length > DIFF_MAX_LINES
     ? [...lines.slice(0, DIFF_MAX_LINES), `… ${lines.length - DIFF_MAX_LINES} more lines`].join('\n')
     : patch;
+  return shown + note;
 }
 
 function lastAppliedText(ctx: PassContext): string {
@@ -45,7 +69,7 @@ export const compareStep: Step = {
     // drift: what we last wrote is still what git wants, but the live file is no longer it
     if (last && last.fileSha256 === ctx.desiredSha) {
       ctx.drift = true;
-      const diff = redactedDiff(live?.toString('utf8') ?? '', compiled.redacted, config.target.liveFile);
+      const diff = redactedDiff(live?.toString('utf8') ?? '', compiled.redacted, config.target.liveFile, [], compiled.conf);
       log.warn('drift.detected', {
         file: config.target.liveFile, mode: config.drift.mode, lastApplied: lastAppliedText(ctx),
         liveSha256: ctx.liveSha || '(missing)', expectedSha256: ctx.desiredSha, diff,
