@@ -66,8 +66,3 @@ export function emit(sections: readonly PlannedSection[], summary: { label: stri
   ].join('\n');
   return { conf: header + body, redacted: header + renderBody(sections, true), hash };
 }
-
-/** The body hash a file's header claims, or null when it has no such header. */
-export function headerHash(conf: string): string | null {
-  return /^; sha256 ([0-9a-f]{64})$/m.exec(conf.slice(0, 600))?.[1] ?? null;
-}
