@@ -231,9 +231,12 @@ test('authSourcesOf reads every extension auth, skipping site.yaml', async () =>
   assert.equal(got.map((a) => [a.extension, a.auth.kind]), [['6000', 'password'], ['6010', 'secret'], ['6011', 'encrypted'], ['6012', 'secret']]);
 });
 
-test('host resolver without prepare: the compiler gets stored, generated and sealed passwords', async () => {
+test('host resolver: the compiler gets stored, generated and sealed passwords; nothing before prepare', async () => {
   const { identityPath, secretsPath, sources } = await hostFixture();
   const resolver = await createSecretResolver({ file: secretsPath, ageIdentity: identityPath });
+  // before prepare nothing has been read: a compile could only write placeholders, never deploy
+  assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), undefined);
+  await resolver.prepare(sources);
   const r = compile(sources, { secrets: resolver });
   assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.diagnostics));
   if (!r.ok) return;
@@ -256,6 +259,7 @@ test('host resolver with prepare; file edits are picked up; an open file mode le
 
   writeFileSync(secretsPath, `"6010": "changed-by-admin-123456"\n"6012": "x"\n`);
   chmodSync(secretsPath, 0o600);
+  await resolver.prepare(sources);
   assert.is(resolver({ kind: 'secret', name: '6010' }, '6010'), 'changed-by-admin-123456');
 
   chmodSync(secretsPath, 0o644);
@@ -270,6 +274,7 @@ test('host resolver with prepare; file edits are picked up; an open file mode le
 
   const noIdentity = await createSecretResolver({ file: privateFile('secrets-empty.yaml', '') });
   const sealed = authSourcesOf(sources).find((a) => a.auth.kind === 'encrypted')!;
+  await noIdentity.prepare(sources);
   assert.is(noIdentity(sealed.auth, '6011'), undefined);
   assert.match(noIdentity.report.unresolved[0]!.reason, 'no age identity');
 

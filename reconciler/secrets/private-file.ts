@@ -1,10 +1,7 @@
 // Files only root (or the reconciler's user) may read: the host secrets file and the age identity.
 // Reading refuses a file others can read; writing is atomic and never leaves a readable copy.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, fchmodSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../targets/local.js';
-import { basename, dirname, join } from 'node:path';
 
 export class PrivateFileError extends Error {
   constructor(message: string, readonly missing = false) {
@@ -50,49 +47,5 @@ export async function writePrivateFileAtomic(path: string, text: string): Promis
     await writeFileAtomic(path, Buffer.from(text, 'utf8'), 0o600);
   } catch (err) {
     throw new PrivateFileError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
-/** readPrivateFile for callers that cannot wait (the compiler's resolver is synchronous). */
-export function readPrivateFileSync(path: string): string {
-  let mode: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new PrivateFileError(`${path} is not a regular file`);
-    mode = st.mode;
-  } catch (err) {
-    throw statError(path, err);
-  }
-  refuseOpenMode(path, mode);
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new PrivateFileError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-}
-
-/** writePrivateFileAtomic for synchronous callers; the same steps. */
-export function writePrivateFileAtomicSync(path: string, text: string): void {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, text);
-      fchmodSync(fd, 0o600);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    try { unlinkSync(tmp); } catch { /* never created */ }
-    throw new PrivateFileError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  try {
-    const d = openSync(dir, 'r');
-    try { fsyncSync(d); } finally { closeSync(d); }
-  } catch {
-    // some file systems refuse fsync on a directory; the rename is done
   }
 }

@@ -1,13 +1,12 @@
-// The reconciler's resolver: the secrets file and the age identity named in its config, re-read when
-// they change on disk. `prepare(sources)` does the slow work before a compile; without it a cache
-// miss is handled synchronously (a generated secret is saved at once, a sealed one opened in a child).
-import { statSync } from 'node:fs';
+// The reconciler's resolver: the secrets file and the age identity named in its config, read afresh
+// by `prepare(sources)` before each compile. The compiler's resolver is synchronous, so all slow and
+// fallible work (reading, generating and saving, opening sealed passwords) happens in prepare; the
+// resolver then only looks up what prepare found, and answers undefined (never deployed) otherwise.
+import { stat } from 'node:fs/promises';
 import { isMap, isScalar, parseDocument, type Scalar } from 'yaml';
 import type { AuthSource, SecretResolver, SourceFile } from '../../compiler/types.js';
-import { AgeError, decryptArmored } from './age.js';
-import { decryptArmoredSync } from './decrypt-sync.js';
-import { readPrivateFileSync } from './private-file.js';
-import { openSecretStoreSync, takeOrGenerate, type SecretStore, type SecretsReport } from './store.js';
+import { readPrivateFile } from './private-file.js';
+import { openSecretStore, prepareSecrets, SecretStore, type PreparedSecretResolver, type SecretsReport } from './store.js';
 
 export interface HostSecretsConfig {
   /** the secrets file (YAML/JSON map name → password), mode 0600; must exist (it may be empty) */
@@ -17,7 +16,7 @@ export interface HostSecretsConfig {
 }
 
 export interface HostSecretResolver extends SecretResolver {
-  /** before a compile: re-read the files, generate and save missing secrets, open sealed passwords */
+  /** before a compile: read the files, generate and save missing secrets, open sealed passwords */
   prepare(sources: SourceFile[]): Promise<SecretsReport>;
   /** what happened since the last prepare: generated secret names, extensions left unresolved */
   readonly report: SecretsReport;
@@ -45,149 +44,60 @@ export function authSourcesOf(sources: SourceFile[]): { extension: string; auth:
   return out;
 }
 
-function stampOf(path: string): string {
-  try {
-    const st = statSync(path);
-    return `${st.ino}:${st.size}:${st.mtimeMs}:${st.mode}`;
-  } catch {
-    return 'missing';
-  }
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 export async function createSecretResolver(cfg: HostSecretsConfig): Promise<HostSecretResolver> {
-  let report: SecretsReport = { generated: [], unresolved: [] };
-  let store: SecretStore | undefined;
-  let storeError = '';
-  let storeStamp = '';
-  let identity: string | undefined;
-  let identityError = '';
-  let identityStamp = '';
-  const opened = new Map<string, string>();
-  const refused = new Map<string, string>();
+  let prepared: PreparedSecretResolver | undefined;
+  const empty: SecretsReport = { generated: [], unresolved: [] };
 
-  const unresolved = (extension: string, reason: string): undefined => {
-    if (!report.unresolved.some((u) => u.extension === extension)) report.unresolved.push({ extension, reason });
-    return undefined;
-  };
+  const resolve = (auth: AuthSource, extension: string): string | undefined =>
+    auth.kind === 'password' ? auth.value : prepared?.(auth, extension);
 
-  const currentStore = (): SecretStore | undefined => {
-    if (!cfg.file) { storeError = 'no secrets file is configured on this host'; return undefined; }
-    const stamp = stampOf(cfg.file);
-    if (stamp !== storeStamp) {
-      storeStamp = stamp;
-      try {
-        // never created here: a mistyped path would otherwise give every extension a new password
-        store = openSecretStoreSync(cfg.file);
-        storeError = '';
-      } catch (err) {
-        store = undefined;
-        storeError = stamp === 'missing'
-          ? `secrets file ${cfg.file} does not exist; create it once, empty, with: install -m 600 /dev/null ${cfg.file}`
-          : (err as Error).message;
-      }
+  const openStore = async (): Promise<{ store?: SecretStore; error: string }> => {
+    if (!cfg.file) return { error: 'no secrets file is configured on this host' };
+    // never created here: a mistyped path would otherwise give every extension a new password
+    if (!(await exists(cfg.file))) {
+      return { error: `secrets file ${cfg.file} does not exist; create it once, empty, with: install -m 600 /dev/null ${cfg.file}` };
     }
-    return store;
-  };
-
-  const currentIdentity = (): string | undefined => {
-    if (!cfg.ageIdentity) { identityError = 'no age identity is configured on this host'; return undefined; }
-    const stamp = stampOf(cfg.ageIdentity);
-    if (stamp !== identityStamp) {
-      identityStamp = stamp;
-      opened.clear();
-      refused.clear();
-      try {
-        identity = readPrivateFileSync(cfg.ageIdentity);
-        identityError = '';
-      } catch (err) {
-        identity = undefined;
-        identityError = (err as Error).message;
-      }
-    }
-    return identity;
-  };
-
-  const secretFor = (name: string, extension: string): string | undefined => {
-    const s = currentStore();
-    if (!s) return unresolved(extension, storeError);
-    const r = takeOrGenerate(s, name);
-    if (r.generated) {
-      try {
-        s.saveSync();
-      } catch (err) {
-        return unresolved(extension, (err as Error).message); // never deploy a password we could not keep
-      }
-      report.generated.push(name);
-      storeStamp = stampOf(s.path);
-    }
-    return r.password;
-  };
-
-  const openSealed = (armored: string, extension: string): string | undefined => {
-    const id = currentIdentity();
-    if (id === undefined) return unresolved(extension, identityError);
-    const key = armored.trim();
-    const hit = opened.get(key);
-    if (hit !== undefined) return hit;
-    const no = refused.get(key);
-    if (no !== undefined) return unresolved(extension, no);
     try {
-      const password = decryptArmoredSync(key, id);
-      opened.set(key, password);
-      return password;
+      return { store: await openSecretStore(cfg.file), error: '' };
     } catch (err) {
-      const reason = err instanceof AgeError ? err.message : 'cannot open the sealed password';
-      refused.set(key, reason);
-      return unresolved(extension, reason);
+      return { error: (err as Error).message };
     }
   };
 
-  const resolve = (auth: AuthSource, extension: string): string | undefined => {
-    switch (auth.kind) {
-      case 'password': return auth.value;
-      case 'secret': return secretFor(auth.name, extension);
-      case 'encrypted': return openSealed(auth.armored, extension);
+  const readIdentity = async (): Promise<{ identity?: string; error: string }> => {
+    if (!cfg.ageIdentity) return { error: 'no age identity is configured on this host' };
+    try {
+      return { identity: await readPrivateFile(cfg.ageIdentity), error: '' };
+    } catch (err) {
+      return { error: (err as Error).message };
     }
   };
 
   const prepare = async (sources: SourceFile[]): Promise<SecretsReport> => {
-    report = { generated: [], unresolved: [] };
     const auths = authSourcesOf(sources);
-    const s = auths.some((a) => a.auth.kind === 'secret') ? currentStore() : undefined;
-    if (s) {
-      for (const { auth } of auths) {
-        if (auth.kind === 'secret' && takeOrGenerate(s, auth.name).generated) report.generated.push(auth.name);
-      }
-      try {
-        await s.save();
-        storeStamp = stampOf(s.path);
-      } catch (err) {
-        // never deploy a password we could not keep: forget the new ones, report them unresolved
-        storeStamp = '';
-        store = undefined;
-        storeError = (err as Error).message;
-        report.generated = [];
-      }
+    const needs = (kind: AuthSource['kind']) => auths.some((a) => a.auth.kind === kind);
+    let { store, error: storeError } = needs('secret') ? await openStore() : { store: undefined, error: '' };
+    const { identity, error: identityError } = needs('encrypted') ? await readIdentity() : { identity: undefined, error: '' };
+    const run = (withSecrets: boolean) => prepareSecrets(
+      auths.filter((a) => a.auth.kind !== 'secret' || withSecrets), store ?? new SecretStore('', new Map()), identity, identityError);
+    try {
+      prepared = await run(store !== undefined);
+    } catch (err) {
+      // the secrets file could not be saved: never deploy a password we could not keep
+      storeError = (err as Error).message;
+      store = undefined;
+      prepared = await run(false);
     }
-    const id = auths.some((a) => a.auth.kind === 'encrypted') ? currentIdentity() : undefined;
-    for (const { extension, auth } of auths) {
-      if (auth.kind === 'secret' && !store) unresolved(extension, storeError);
-      if (auth.kind !== 'encrypted') continue;
-      if (id === undefined) { unresolved(extension, identityError); continue; }
-      const key = auth.armored.trim();
-      if (!opened.has(key) && !refused.has(key)) {
-        try {
-          opened.set(key, await decryptArmored(key, id));
-        } catch (err) {
-          refused.set(key, err instanceof AgeError ? err.message : 'cannot open the sealed password');
-        }
-      }
-      const no = refused.get(key);
-      if (no !== undefined) unresolved(extension, no);
+    if (!store) {
+      for (const a of auths) if (a.auth.kind === 'secret') prepared.report.unresolved.push({ extension: a.extension, reason: storeError });
     }
-    return report;
+    return prepared.report;
   };
 
   const resolver = Object.assign(resolve, { prepare }) as HostSecretResolver;
-  return Object.defineProperty(resolver, 'report', { get: () => report, enumerable: true });
+  return Object.defineProperty(resolver, 'report', { get: () => prepared?.report ?? empty, enumerable: true });
 }

@@ -4,7 +4,7 @@ import { isMap, isScalar, parseDocument, Document, LineCounter } from 'yaml';
 import type { AuthSource, SecretResolver } from '../../compiler/types.js';
 import { AgeError, decryptArmored } from './age.js';
 import { generatePassword } from './generate.js';
-import { PrivateFileError, readPrivateFile, readPrivateFileSync, writePrivateFileAtomic, writePrivateFileAtomicSync } from './private-file.js';
+import { PrivateFileError, readPrivateFile, writePrivateFileAtomic } from './private-file.js';
 
 export class SecretsFileError extends Error {
   constructor(message: string) {
@@ -44,16 +44,6 @@ export class SecretStore {
     if (!this.dirty) return;
     try {
       await writePrivateFileAtomic(this.path, this.text());
-    } catch (err) {
-      throw new SecretsFileError(err instanceof Error ? err.message : String(err));
-    }
-    this.dirty = false;
-  }
-
-  saveSync(): void {
-    if (!this.dirty) return;
-    try {
-      writePrivateFileAtomicSync(this.path, this.text());
     } catch (err) {
       throw new SecretsFileError(err instanceof Error ? err.message : String(err));
     }
@@ -108,18 +98,6 @@ export async function openSecretStore(path: string, opts: { createIfMissing?: bo
   return new SecretStore(path, parseSecrets(text, path));
 }
 
-/** openSecretStore for synchronous callers. */
-export function openSecretStoreSync(path: string, opts: { createIfMissing?: boolean } = {}): SecretStore {
-  let text: string;
-  try {
-    text = readPrivateFileSync(path);
-  } catch (err) {
-    if (err instanceof PrivateFileError && err.missing && opts.createIfMissing) return new SecretStore(path, new Map());
-    throw new SecretsFileError(err instanceof Error ? err.message : String(err));
-  }
-  return new SecretStore(path, parseSecrets(text, path));
-}
-
 /** The stored password for `name`, or a new generated one (stored and saved at once). */
 export async function resolveOrGenerate(store: SecretStore, name: string): Promise<{ password: string; generated: boolean }> {
   const r = takeOrGenerate(store, name);
@@ -166,6 +144,8 @@ export async function prepareSecrets(
   authSources: { extension: string; auth: AuthSource }[],
   store: SecretStore,
   identity?: string,
+  /** why there is no identity, when there is none */
+  noIdentity = 'no age identity is configured on this host',
 ): Promise<PreparedSecretResolver> {
   const report: SecretsReport = { generated: [], unresolved: [] };
   const opened = new Map<string, string>();
@@ -179,7 +159,7 @@ export async function prepareSecrets(
       let reason = failed.get(key);
       if (reason === undefined) {
         if (identity === undefined) {
-          reason = 'no age identity is configured on this host';
+          reason = noIdentity;
         } else {
           try {
             opened.set(key, await decryptArmored(key, identity));
