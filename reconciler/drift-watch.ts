@@ -4,11 +4,11 @@
 // not exist yet. Our own writes are told apart by content: a file whose sha256 is the one the
 // reconciler expects is no drift, whoever touched it. Local and docker targets only: over SSH the
 // pass compares the file every time.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { LoopLog } from './loop.js';
+import { sha256 } from './state.js';
 
 export interface DriftEvent {
   file: string;
@@ -39,18 +39,14 @@ export interface DriftWatch {
   close(): Promise<void>;
 }
 
-/** `.pjsip_wizard.conf.pjsip-gitops-<random>.tmp`: the atomic write's temp file, never drift */
+/** `.pjsip_wizard.conf.pjsip-gitops-<pid>-<random>.tmp`: the atomic write's temp file, never drift */
 export function isOwnTempFile(name: string, liveName: string): boolean {
   return name.startsWith(`.${liveName}.pjsip-gitops-`) && name.endsWith('.tmp');
 }
 
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 async function fileSha256(path: string): Promise<string | null> {
   try {
-    return sha256Hex(await readFile(path));
+    return sha256(await readFile(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

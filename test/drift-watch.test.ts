@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isOwnTempFile, sha256Hex, startDriftWatch, type DriftEvent, type DriftWatch } from '../reconciler/drift-watch.ts';
+import { isOwnTempFile, startDriftWatch, type DriftEvent, type DriftWatch } from '../reconciler/drift-watch.ts';
+import { sha256 } from '../reconciler/state.ts';
 import type { LoopLog } from '../reconciler/loop.ts';
 
 const APPLIED = '[6001](softphone)\nendpoint/callerid = "Desk" <6001>\n';
@@ -39,7 +40,7 @@ async function setup(opts: { initial?: string | null; expected?: string; busy?: 
     logged.push(event);
     if (event === 'drift.event') changes.push(String(fields.change));
   };
-  let expected: string | undefined = opts.expected ?? sha256Hex(APPLIED);
+  let expected: string | undefined = opts.expected ?? sha256(APPLIED);
   const watch = await startDriftWatch({
     liveFile: live, debounceMs: 50, expectedSha256: () => expected, onDrift: (e) => drifts.push(e), log,
     ...(opts.busy ? { busy: opts.busy } : {}),
@@ -72,7 +73,7 @@ test('a hand edit is reported once with its hash; the same bytes again are not a
   const s = await setup();
   await s.act(() => writeFileSync(s.live, HAND_EDIT));
   assert.is(s.drifts.length, 1);
-  assert.equal(s.drifts[0], { file: s.live, sha256: sha256Hex(HAND_EDIT), expected: sha256Hex(APPLIED) });
+  assert.equal(s.drifts[0], { file: s.live, sha256: sha256(HAND_EDIT), expected: sha256(APPLIED) });
   assert.ok(s.logged.includes('drift.noticed'));
   await s.act(() => writeFileSync(s.live, HAND_EDIT)); // rewritten, same content (report mode leaves it)
   assert.is(s.drifts.length, 1);
@@ -90,7 +91,7 @@ test('our own atomic write of the expected content is no drift; after a revert t
   assert.is(s.drifts.length, 2);
   // a new commit applied: the reconciler now expects other content, and writes it
   const next = APPLIED + '[6002](softphone)\n';
-  s.setExpected(sha256Hex(next));
+  s.setExpected(sha256(next));
   await s.act(() => atomicWrite(s.dir, s.live, next));
   assert.is(s.drifts.length, 2);
 });
@@ -116,7 +117,7 @@ test('a deleted live file is drift (sha256 null); a file appearing where none wa
   assert.equal(s.drifts.map((d) => d.sha256), [null]);
   const t = await setup({ initial: null });
   await t.act(() => writeFileSync(t.live, HAND_EDIT));
-  assert.equal(t.drifts.map((d) => d.sha256), [sha256Hex(HAND_EDIT)]);
+  assert.equal(t.drifts.map((d) => d.sha256), [sha256(HAND_EDIT)]);
 });
 
 test('nothing applied yet (no expected hash): no drift', async () => {
