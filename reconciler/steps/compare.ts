@@ -60,11 +60,12 @@ export const compareStep: Step = {
     const { config, log } = ctx.deps;
     const compiled = ctx.compiled!;
     const live = ctx.live ?? null;
-    ctx.changes = extensionChanges(live?.toString('utf8') ?? '', compiled.conf);
     if (ctx.liveSha === ctx.desiredSha && !ctx.status.pending) {
       return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
         message: `nothing Asterisk sees changed: commit ${ctx.commit!.slice(0, 12)} compiles to the live file (${compiled.hash.slice(0, 12)})` };
     }
+    // parsing both files costs ~0.2 s at 10,000 extensions: only when something is to be written
+    ctx.changes = extensionChanges(live?.toString('utf8') ?? '', compiled.conf);
     const last = ctx.status.lastApplied;
     // drift: what we last wrote is still what git wants, but the live file is no longer it
     if (last && last.fileSha256 === ctx.desiredSha) {

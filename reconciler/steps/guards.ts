@@ -14,7 +14,7 @@ export const guardStep: Step = {
         `${list(removed)}. If this is intended, raise guards.maxDeletions for one pass or remove them in smaller commits`);
     }
     if (ctx.compiled!.model.extensions.length === 0 && !guards.allowEmpty) {
-      throw stalled('GuardRefused', `refusing to write a file with no extensions (it would remove ${ctx.liveExtensions?.length ?? 0} from Asterisk); ` +
+      throw stalled('GuardRefused', `refusing to write a file with no extensions (it would remove ${removed.length} from Asterisk); ` +
         'set guards.allowEmpty: true if that is intended');
     }
     return { outcome: 'continue' };

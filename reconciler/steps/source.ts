@@ -6,7 +6,6 @@ import { messageOf, stalled, targetError } from '../errors.js';
 import { sha256 } from '../state.js';
 import type { Step } from './types.js';
 import { PACKAGE_VERSION } from './version.js';
-import { wizardExtensions } from './wizard-file.js';
 
 export const fetchStep: Step = {
   name: 'fetch',
@@ -41,7 +40,6 @@ export const readLiveStep: Step = {
       throw targetError(err, `cannot read ${config.target.liveFile} on ${target.describe}`);
     }
     ctx.liveSha = ctx.live === null ? '' : sha256(ctx.live);
-    ctx.liveExtensions = ctx.live === null ? [] : wizardExtensions(ctx.live.toString('utf8'));
     return { outcome: 'continue' };
   },
 };

@@ -77,8 +77,6 @@ export interface PassContext {
   /** live file bytes before the pass (null: no file) */
   live?: Buffer | null;
   liveSha?: string;
-  /** extension numbers found in the live file */
-  liveExtensions?: string[];
   drift?: boolean;
   backupPath?: string;
   /** what a rollback restores: the live file before this pass (or before an interrupted one) */

@@ -16,11 +16,6 @@ function extensionIndex(text: string): Map<string, string> {
   return out;
 }
 
-/** Names of the wizard sections that make endpoints (templates excluded). */
-export function wizardExtensions(text: string): string[] {
-  return [...extensionIndex(text).keys()];
-}
-
 /** Extensions added, removed and changed between two wizard files. */
 export function extensionChanges(before: string, after: string): { added: string[]; removed: string[]; changed: string[] } {
   const a = extensionIndex(before);
