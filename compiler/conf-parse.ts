@@ -47,17 +47,17 @@ const MAX_NAME = 79;
 
 /** Removes comments from one line; `depth` carries open block comments from line to line. */
 function stripComments(raw: string, state: { depth: number; stray: boolean }): string {
+  if (state.depth === 0 && !raw.includes(';')) return raw; // most lines: nothing to strip
   let out = '';
   for (let i = 0; i < raw.length; i++) {
-    const rest = raw.slice(i);
     if (state.depth > 0) {
-      if (rest.startsWith(';--')) { state.depth++; i += 2; }
-      else if (rest.startsWith('--;')) { state.depth--; i += 2; }
+      if (raw.startsWith(';--', i)) { state.depth++; i += 2; }
+      else if (raw.startsWith('--;', i)) { state.depth--; i += 2; }
       continue;
     }
     if (raw[i] === '\\' && raw[i + 1] === ';') { out += ';'; i++; continue; }
     if (raw[i] === ';') {
-      if (rest.startsWith(';--')) { state.depth = 1; i += 2; continue; }
+      if (raw.startsWith(';--', i)) { state.depth = 1; i += 2; continue; }
       // `--;` outside a block: config.c loses track and every later line is dropped
       if (out.endsWith('--')) { state.stray = true; return out.slice(0, -2); }
       return out;
