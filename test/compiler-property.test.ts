@@ -51,7 +51,8 @@ test('300 generated sites: valid, byte-stable, order-independent, every line saf
     assert.ok(b.ok);
     if (!b.ok) return;
     assert.is(b.conf, a.conf, `seed ${seed}: output depends on input order`);
-    assert.is(compile(files).ok && (compile(files) as { conf: string }).conf, a.conf, `seed ${seed}: not byte-stable`);
+    const again = compile(files);
+    assert.is(again.ok ? again.conf : '', a.conf, `seed ${seed}: not byte-stable`);
     assert.equal(unsafeLines(a.conf), [], `seed ${seed}: unsafe lines`);
     assert.ok(a.conf.includes(`; sha256 ${a.hash}`));
     // every generated extension is there, with its password read back exactly
