@@ -39,6 +39,15 @@ function isLoopback(host: string): boolean {
   return false;
 }
 
+/** A Host header naming loopback (`localhost`, `127.x.y.z`, `[::1]`), with or without a port. */
+export function isLoopbackHostHeader(header: string | undefined): boolean {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9A-Za-z.-]+))(?::\d{1,5})?$/.exec(header ?? '');
+  if (!m) return false;
+  if (m[1] !== undefined) return isIP(m[1]) === 6 && isLoopback(m[1]);
+  const host = m[2]!.toLowerCase();
+  return host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
 /**
  * Reads `127.0.0.1:9187`, `[::1]:9187`, `localhost:9187` or a bare port (loopback implied).
  * Throws ListenError for any address that is not loopback.
@@ -85,6 +94,10 @@ function send(res: ServerResponse, code: number, type: string, body: string, hea
 
 async function route(req: IncomingMessage, res: ServerResponse, sources: HttpSources): Promise<void> {
   const head = req.method === 'HEAD';
+  // DNS rebinding: a web page whose name now resolves to 127.0.0.1 still sends its own name as Host
+  if (!isLoopbackHostHeader(req.headers.host)) {
+    return send(res, 421, 'text/plain; charset=utf-8', 'misdirected request: use Host localhost, 127.0.0.1 or [::1]\n', head);
+  }
   if (req.method !== 'GET' && !head) {
     res.setHeader('allow', 'GET, HEAD');
     return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', head);
@@ -113,7 +126,8 @@ async function route(req: IncomingMessage, res: ServerResponse, sources: HttpSou
 
 export async function startHttpServer(listen: Listen, sources: HttpSources): Promise<HttpServer> {
   if (!isLoopback(listen.host)) throw new ListenError(`http listen ${listen.host}: not a loopback address`);
-  const server = createServer((req, res) => {
+  // requireHostHeader off: a request without Host gets our 421 like any other wrong Host, not a bare 400
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     route(req, res, sources).catch((err: unknown) => {
       if (!res.headersSent) {
         send(res, 500, 'text/plain; charset=utf-8', `internal error: ${err instanceof Error ? err.message : String(err)}\n`, false);

@@ -1,6 +1,7 @@
 // The HTTP endpoints on a real loopback socket (ephemeral port), and the metrics text format.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { request } from 'node:http';
 import { ListenError, parseListen, startHttpServer, type Health, type HttpServer } from '../reconciler/http.ts';
 import { renderMetrics, METRICS_CONTENT_TYPE, type MetricsSnapshot } from '../reconciler/metrics.ts';
 
@@ -112,6 +113,37 @@ test('unknown path 404, POST 405, HEAD has no body', async () => {
   const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
   assert.is(head.status, 200);
   assert.is(await head.text(), '');
+});
+
+/** One GET on the real server with the Host header as given (undefined: no Host header at all). */
+function getWithHost(path: string, host: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = host === undefined ? {} : { host };
+    const req = request({ host: '127.0.0.1', port: server.address.port, path, headers, setHost: false, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('DNS rebinding: only a loopback Host header is answered', async () => {
+  const port = server.address.port;
+  const allowed = ['localhost', `localhost:${port}`, 'LocalHost', '127.0.0.1', `127.0.0.1:${port}`, '127.8.9.10:80', '[::1]', `[::1]:${port}`];
+  const refused = [undefined, '', 'evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io',
+    '0.0.0.0', '192.168.1.10', '[::2]', '::1', '[::1', '127.0.0.1:x', '127.0.0.1:80:80', 'localhost@evil.example', '127.0.0.256'];
+  for (const path of ['/healthz', '/status', '/metrics']) {
+    for (const host of allowed) assert.is((await getWithHost(path, host)).status, 200, `${path} Host ${host}`);
+    for (const host of refused) {
+      const r = await getWithHost(path, host);
+      assert.is(r.status, 421, `${path} Host ${String(host)}`);
+      assert.ok(r.body.length > 0 && r.body.length < 200, 'a short body');
+      assert.not.ok(r.body.includes('pjsip_gitops') || r.body.includes('Ready'), 'nothing of the status or metrics');
+    }
+  }
 });
 
 test('a non-loopback bind is refused even when asked directly', async () => {
