@@ -3,7 +3,7 @@
 // non-zero exit (simple-git resolves a failing command that printed nothing on stderr).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { SourceFile } from '../compiler/types.js';
@@ -78,6 +78,8 @@ export async function ensureClone(repo: string, dir: string, options: GitOptions
   } else {
     await clearStaleGitLocks(dir);
   }
+  // the remote URL may carry a token (https://user:token@…); git keeps this mode when it rewrites the file
+  await chmod(join(dir, '.git', 'config'), 0o600);
   const remotes = await git.getRemotes(true);
   const origin = remotes.find((r) => r.name === 'origin');
   if (!origin) await git.raw(['remote', 'add', 'origin', repo]);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGit, ensureClone, fetchAndReset, gitEnv, headCommit, readSourcesAtRev } from '../reconciler/git.js';
 import { createRemote, tempDir } from './helpers/git.js';
@@ -81,6 +81,25 @@ test('ensureClone fixes a changed remote URL', async () => {
   await ensureClone(join(root, 'elsewhere.git'), checkout);
   const git = await ensureClone(remote.bare, checkout);
   assert.is(await fetchAndReset(git, 'main'), remote.head());
+});
+
+test('a remote URL with a token is kept in a .git/config only the owner can read', async () => {
+  const { remote, checkout } = setup();
+  const head = remote.commit({ 'x.yaml': '1\n' });
+  const config = join(checkout, '.git', 'config');
+  // closed port on loopback: nothing here ever fetches from it
+  const tokenUrl = (t: string) => `https://deploy:${t}@127.0.0.1:9/telephony/extensions.git`;
+  // a checkout made from the local bare repository, as an older version left it: config 0644
+  assert.is(await fetchAndReset(await ensureClone(remote.bare, checkout), 'main'), head);
+  chmodSync(config, 0o644);
+  await ensureClone(tokenUrl('Git-Url-Tok-Xq4r'), checkout); // the set-url path
+  assert.ok(readFileSync(config, 'utf8').includes('Git-Url-Tok-Xq4r'), 'the remote URL was updated');
+  assert.is(statSync(config).mode & 0o777, 0o600);
+  // a fresh checkout (init + remote add) never has the token in a world-readable file
+  const fresh = join(checkout, '..', 'fresh');
+  await ensureClone(tokenUrl('Git-Url-Tok-Mb7w'), fresh);
+  assert.ok(readFileSync(join(fresh, '.git', 'config'), 'utf8').includes('Git-Url-Tok-Mb7w'));
+  assert.is(statSync(join(fresh, '.git', 'config')).mode & 0o777, 0o600);
 });
 
 test('an unreachable remote rejects (non-zero exit is an error)', async () => {
