@@ -43,6 +43,10 @@ export const CODES = {
   WEBRTC_TRANSPORT: 'a WebRTC template without a WebSocket transport: every call to it fails',
   NON_WEBRTC_WS_TRANSPORT: 'a non-WebRTC template on a WebSocket transport',
   OPUS_NO_PATH: 'Opus preferred where a reachable template has no Opus: calls between them drop',
+  // the production profile: encrypted transports and media
+  WEBRTC_NOT_WSS: 'a WebRTC template on a ws transport in production: browsers on https refuse ws://',
+  CLEARTEXT_SIGNALING: 'SIP over udp or tcp in production: signaling is readable on the wire',
+  CLEARTEXT_MEDIA: 'media_encryption = no in production: RTP is readable on the wire',
   // passwords
   PLAINTEXT_PASSWORD: 'a plaintext password in Git',
   WEAK_PASSWORD: 'a password shorter or simpler than the policy allows',

@@ -3,6 +3,7 @@
 import { finding, type Report } from './diagnostics.js';
 import { effectiveExtension, effectiveTemplate, flag, valueOf, type Effective } from './effective.js';
 import type { ExtensionInput, SiteInput, TemplateInput } from './input.js';
+import { PRODUCTION_RULES } from './rules-production.js';
 
 export const DEFAULTS_SECTION = 'pjsip-gitops-defaults';
 const WEBSOCKET = new Set(['ws', 'wss']);
@@ -60,7 +61,7 @@ const sectionNames: Rule = ({ site, extensions, report }) => {
   // duplicate numbers get their own, clearer diagnostic
   const numbers = new Set<string>();
   for (const e of extensions) {
-    if (numbers.has(e.number)) continue;
+    if (numbers.has(e.number) || e.numberProblem) continue;
     numbers.add(e.number);
     claim(e.number, e.numberAt);
   }
@@ -69,6 +70,7 @@ const sectionNames: Rule = ({ site, extensions, report }) => {
 const extensionPlacement: Rule = ({ site, extensions, templates, templateOf, report }) => {
   const firstFile = new Map<string, string>();
   for (const e of extensions) {
+    if (e.numberProblem) { report(e.numberProblem); continue; }
     const base = e.file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
     if (base !== e.number) {
       report(finding('FILE_NAME_MISMATCH', 'error', e.numberAt, `extension ${e.number} is in ${e.file}`, `rename the file to ${e.number}.yaml`));
@@ -199,6 +201,7 @@ const opusPath: Rule = ({ site, report }) => {
 
 export const RULES: readonly Rule[] = [
   rangesInOrder, rangeTemplatesExist, sectionNames, extensionPlacement, wizardOverrides, maxContacts, transports, opusPath,
+  ...PRODUCTION_RULES,
 ];
 
 function show(from: number, to: number): string {
