@@ -1,7 +1,9 @@
 // Schema-valid YAML values → typed inputs that remember where each value was written, so every
 // later stage can point at the exact line.
+import { isAlias, isScalar } from 'yaml';
+import { finding, type Finding } from './diagnostics.js';
 import type { ParsedYaml, PathSegment } from './yaml-source.js';
-import { rangeAt, scalarSource } from './yaml-source.js';
+import { nodeAt, rangeAt, scalarSource } from './yaml-source.js';
 import type { AuthSource } from './types.js';
 
 export interface Loc { file: string; start: number; end: number }
@@ -45,6 +47,8 @@ export interface ExtensionInput {
   file: string;
   number: string;
   numberAt: Loc;
+  /** set when the number is not written as plain digits: the extension is then placed nowhere */
+  numberProblem?: Finding;
   name: string;
   nameAt: Loc;
   template?: { name: string; at: Loc };
@@ -131,7 +135,31 @@ export function readExtension(p: ParsedYaml): ExtensionInput {
     authAt: loc(p, ['auth', kind]),
     options: readOptions(p, ['options'], v.options as Obj | undefined),
   };
+  const problem = numberProblem(p, ext.numberAt);
+  if (problem) ext.numberProblem = problem;
   if (typeof v.template === 'string') ext.template = { name: v.template, at: loc(p, ['template']) };
   if (Array.isArray(v.codecs)) ext.codecs = readCodecs(p, ['codecs'], v.codecs as string[]);
   return ext;
+}
+
+/** Most digits an extension number may have: the schema's pattern `^[0-9]{1,20}$`. */
+const MAX_DIGITS = 20;
+
+/**
+ * The section is named by the number's text, while the schema checked its YAML value: `6e3`, `0x1B5E`,
+ * `0o15530`, `6001.0`, `+6001` and `06001` are all valid numbers to the schema but not that text.
+ * A quoted string of digits (`"06001"`) is the number exactly as written and is checked by the schema.
+ */
+function numberProblem(p: ParsedYaml, at: Loc): Finding | undefined {
+  let node = nodeAt(p.doc, ['extension']);
+  if (isAlias(node)) node = node.resolve(p.doc) ?? null;
+  if (!isScalar(node) || typeof node.value !== 'number') return undefined;
+  const text = typeof node.source === 'string' ? node.source : String(node.value);
+  if (new RegExp(`^(?:0|[1-9][0-9]{0,${MAX_DIGITS - 1}})$`).test(text)) return undefined;
+  const plain = Number.isSafeInteger(node.value) && node.value >= 0 ? String(node.value) : undefined;
+  let hint: string;
+  if (/^[0-9]+$/.test(text) && text.length > MAX_DIGITS) hint = `an extension number has at most ${MAX_DIGITS} digits`;
+  else if (/^0[0-9]+$/.test(text)) hint = `YAML tools disagree on a leading zero (${plain} or octal); write "${text}" in quotes to keep the zero, or ${plain}`;
+  else hint = plain ? `YAML reads ${text} as ${plain}; write ${plain}` : 'write the number as plain decimal digits';
+  return finding('SCHEMA_PATTERN', 'error', at, `extension ${text} is not written as plain decimal digits`, hint);
 }

@@ -1,0 +1,71 @@
+// The extension number becomes the section name as written, so only plain decimal digits get through:
+// whatever YAML would read as a different number (6e3, 0x1B5E, 6001.0, +6001, 06001) is refused at the value.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile } from '../compiler/compile.js';
+import { SITE, posOf } from './helpers/site.js';
+
+const fileOf = (n: string) => `${n.replace(/^['"]|['"]$/g, '')}.yaml`;
+const extText = (n: string, auth = '{ password: Maja1234 }') =>
+  `# yaml-language-server: $schema=../schemas/extension.schema.json\nextension: ${n}\nname: Desk\nauth: ${auth}\n`;
+
+function compileOne(file: string, text: string) {
+  return compile([{ path: 'site.yaml', text: SITE }, { path: file, text }]);
+}
+
+const REFUSED: { given: string; want: string }[] = [
+  { given: '6e3', want: 'SCHEMA_PATTERN' },
+  { given: '0x1B5E', want: 'SCHEMA_PATTERN' },
+  { given: '0o15530', want: 'SCHEMA_PATTERN' },
+  { given: '6001.0', want: 'SCHEMA_PATTERN' },
+  { given: '+6001', want: 'SCHEMA_PATTERN' },
+  { given: "'+6001'", want: 'SCHEMA_PATTERN' },
+  { given: '06001', want: 'SCHEMA_PATTERN' }, // YAML 1.2 reads 6001, YAML 1.1 octal 3073: quote it to mean 06001
+  { given: '100000000000000000000', want: 'SCHEMA_PATTERN' }, // 21 digits, equal to the schema's maximum as a double
+  { given: '1e21', want: 'SCHEMA_RANGE' },
+  { given: '1234567890123456789012', want: 'SCHEMA_RANGE' },
+  { given: '"1234567890123456789012"', want: 'SCHEMA_PATTERN' },
+  { given: '-6001', want: 'SCHEMA_RANGE' },
+  { given: 'true', want: 'SCHEMA_TYPE' },
+  { given: 'null', want: 'SCHEMA_TYPE' },
+  { given: '.inf', want: 'SCHEMA_TYPE' },
+];
+
+for (const c of REFUSED) {
+  test(`extension: ${c.given} is refused with ${c.want} at the value, and nothing else`, () => {
+    const file = fileOf(c.given);
+    const text = extText(c.given);
+    const r = compileOne(file, text);
+    assert.is(r.ok, false);
+    const errors = r.diagnostics.filter((d) => d.file === file && d.severity === 'error');
+    assert.equal(errors.map((d) => d.code), [c.want]);
+    const line = text.split('\n').indexOf(`extension: ${c.given}`) + 1;
+    assert.is(`${errors[0]!.line}:${errors[0]!.col}`, `${line}:${'extension: '.length + 1}`);
+  });
+}
+
+test('a number reached through an alias is checked as it is written at the anchor', () => {
+  const text = 'auth: { secret: &n 0x1771 }\nextension: *n\nname: Desk\n';
+  const r = compileOne('6001.yaml', text);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(errors.map((d) => d.code), ['SCHEMA_PATTERN']);
+  assert.is(`${errors[0]!.line}:${errors[0]!.col}`, posOf(text, '*n'));
+});
+
+const ACCEPTED: { given: string; section: string }[] = [
+  { given: '6001', section: '6001' },
+  { given: '"6001"', section: '6001' }, // a quoted string of digits is that text
+  { given: '"06001"', section: '06001' }, // the only way to keep a leading zero
+  { given: '7000', section: '7000' },
+  { given: '12345678901234567890', section: '12345678901234567890' }, // 20 digits: the schema's bound
+];
+
+for (const c of ACCEPTED) {
+  test(`extension: ${c.given} compiles to section [${c.section}]`, () => {
+    const r = compileOne(fileOf(c.given), extText(c.given));
+    assert.ok(r.ok, r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`).join(', '));
+    if (r.ok) assert.ok(r.conf.split('\n').includes(`[${c.section}](pjsip-gitops-defaults,${c.section === '6001' || c.section === '06001' ? 'webrtc' : 'softphone'})`), r.conf);
+  });
+}
+
+test.run();
