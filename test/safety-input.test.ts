@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../compiler/compile.js';
+import { extensionText } from '../reconciler/commands/new.js';
 import { SITE, posOf } from './helpers/site.js';
 
 const fileOf = (n: string) => `${n.replace(/^['"]|['"]$/g, '')}.yaml`;
@@ -67,5 +68,11 @@ for (const c of ACCEPTED) {
     if (r.ok) assert.ok(r.conf.split('\n').includes(`[${c.section}](pjsip-gitops-defaults,${c.section === '6001' || c.section === '06001' ? 'webrtc' : 'softphone'})`), r.conf);
   });
 }
+
+test('`new 06001` writes the number quoted, so the file it creates compiles to [06001]', () => {
+  const r = compileOne('06001.yaml', extensionText('06001', 'Desk', { password: 'Maja1234' }));
+  assert.ok(r.ok, r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`).join(', '));
+  if (r.ok) assert.ok(r.model.extensions.some((e) => e.number === '06001'));
+});
 
 test.run();

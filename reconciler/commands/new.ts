@@ -26,7 +26,9 @@ missing) unless --secret names another entry; --password is allowed only in the 
 const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/extension.schema.json';
 
 export function extensionText(number: string, name: string, auth: { secret: string } | { password: string }, template?: string): string {
-  const lines = [SCHEMA_LINE, `extension: ${number}`, `name: ${stringify(name, { lineWidth: 0 }).trimEnd()}`];
+  // quoted when it has a leading zero: unquoted, YAML would read another number
+  const written = /^(0|[1-9][0-9]*)$/.test(number) ? number : JSON.stringify(number);
+  const lines = [SCHEMA_LINE, `extension: ${written}`, `name: ${stringify(name, { lineWidth: 0 }).trimEnd()}`];
   if (template) lines.push(`template: ${template}`);
   lines.push('secret' in auth ? `auth: { secret: ${JSON.stringify(auth.secret)} }   # the password lives in the PBX host's secrets file`
     : `auth: { password: ${JSON.stringify(auth.password)} }   # dev profile only`);
