@@ -1,5 +1,6 @@
 // Talks to Asterisk through a Target with `asterisk -rx`. Asterisk exits 0 for `No such command` and
 // `No such module` (asterisk/BEHAVIOR.md), so no exit code is trusted alone: every answer is read.
+import { REDACTED } from '../compiler/types.js';
 import type { ExecResult, Target } from './target.js';
 
 export type AsteriskFailure =
@@ -64,14 +65,19 @@ async function execute(t: Target, argv: string[], timeoutMs: number): Promise<Ex
   }
 }
 
-/** Runs one CLI command and hands its stdout to `read`, which returns null when it makes no sense. */
-async function query<T>(t: Target, o: Partial<AsteriskOptions>, command: string, read: (stdout: string) => T | null): Promise<Outcome<T>> {
+/**
+ * Runs one CLI command and hands its stdout to `read`, which returns null when it makes no sense.
+ * `redact` rewrites the text before it can reach a detail or `output` (logs, status).
+ */
+async function query<T>(t: Target, o: Partial<AsteriskOptions>, command: string, read: (stdout: string) => T | null,
+  redact: (text: string) => string = (x) => x): Promise<Outcome<T>> {
   const opts = options(o);
-  const r = await execute(t, [...opts.cli, command], opts.timeoutMs);
-  if ('reason' in r) return { ok: false, ...r };
+  const raw = await execute(t, [...opts.cli, command], opts.timeoutMs);
+  if ('reason' in raw) return { ok: false, ...raw };
+  const r = { ...raw, stdout: redact(raw.stdout), stderr: redact(raw.stderr) };
   const failure = classify(r, opts.timeoutMs);
   if (failure) return { ok: false, ...failure };
-  const value = read(r.stdout);
+  const value = read(raw.stdout);
   if (value === null) return { ok: false, reason: 'unexpected-output', detail: clip(`'${command}' answered: ${r.stdout}${r.stderr}`) };
   return { ok: true, value, output: r.stdout };
 }
@@ -156,6 +162,36 @@ export function parseTransports(text: string): TransportInfo[] | null {
 
 export function showTransports(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<TransportInfo[]>> {
   return query(t, o, 'pjsip show transports', parseTransports);
+}
+
+export interface TransportDetail {
+  protocol: string;
+  /** `cert_file` as Asterisk reports it ('' when not set) */
+  certFile: string;
+}
+
+/**
+ * Reads `pjsip show transport <id>` (res_pjsip/config_transport.c cli_print_body, then the sorted
+ * `ParameterName : value` rows of pjsip_cli.c): null when Asterisk has no such transport.
+ */
+export function parseTransportDetail(text: string): TransportDetail | null | undefined {
+  const params = parseEndpointParameters(text);
+  if (!params) return params;
+  const protocol = params.get('protocol');
+  return protocol === undefined ? undefined : { protocol: protocol.toLowerCase(), certFile: params.get('cert_file') ?? '' };
+}
+
+// the transport's `password` row is the private key's passphrase
+const redactTransportPassword = (text: string) => text.replace(/^(\s*password\s*:).*$/gm, `$1 ${REDACTED}`);
+
+export async function showTransport(t: Target, id: string, o: Partial<AsteriskOptions> = {}): Promise<Outcome<TransportDetail | null>> {
+  // the id becomes part of one CLI line: nothing that could add words to it
+  if (!/^[0-9A-Za-z_.-]+$/.test(id)) return { ok: false, reason: 'unexpected-output', detail: clip(`not a transport id: ${id}`) };
+  const r = await query(t, o, `pjsip show transport ${id}`, (s) => {
+    const d = parseTransportDetail(s);
+    return d === undefined ? null : { detail: d };
+  }, redactTransportPassword);
+  return r.ok ? { ok: true, value: r.value.detail, output: r.output } : r;
 }
 
 /**

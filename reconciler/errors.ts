@@ -9,7 +9,7 @@ export type ErrorKind = 'transient' | 'stalled' | 'failed';
 export type Reason =
   | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun'
   | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
-  | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable'
+  | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
   | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
   | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'Internal';

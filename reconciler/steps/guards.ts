@@ -1,7 +1,9 @@
 // Before anything is written: the safety guards, then a look at the host — every transport the
-// file names must exist in pjsip.conf, and the codecs templates prefer must be translatable.
+// file names must exist in pjsip.conf (tls/wss ones as such, tls ones with a valid certificate), and
+// the codecs templates prefer must be translatable.
 import { showTranslatableCodecs, showTransports, type Outcome } from '../asterisk.js';
 import { asteriskError, stalled } from '../errors.js';
+import { checkSecureTransports } from './transport-tls.js';
 import type { Step } from './types.js';
 
 export const guardStep: Step = {
@@ -36,12 +38,14 @@ export const hostCheckStep: Step = {
     const model = ctx.compiled!.model;
     const needed = Object.entries(model.transports);
     if (needed.length) {
-      const present = new Map(answer(await showTransports(ctx.deps.target, ctx.deps.config.asterisk), 'pjsip show transports').map((t) => [t.name, t.protocol]));
+      const listed = answer(await showTransports(ctx.deps.target, ctx.deps.config.asterisk), 'pjsip show transports');
+      const present = new Map(listed.map((t) => [t.name, t.protocol]));
       const missing = needed.filter(([name]) => !present.has(name)).map(([name, t]) => `${name} (${t.protocol})`);
       if (missing.length) {
         throw stalled('TransportMissing', `Asterisk has no transport ${missing.join(', ')}: endpoints on it would load but never work. ` +
           'Define it in pjsip.conf (a new transport needs an Asterisk restart), or change the template\'s transport');
       }
+      await checkSecureTransports(ctx, needed, listed);
       const wrong = needed.filter(([name, t]) => present.get(name) !== t.protocol);
       for (const [name, t] of wrong) {
         ctx.warnings.push(`transport ${name} is ${present.get(name)} on the host but site.yaml declares ${t.protocol}`);

@@ -1,5 +1,5 @@
 // The text of the `show` commands, laid out like Asterisk 22 prints them (column widths measured from
-// real output): `pjsip show endpoints`, `pjsip show endpoint <id>`, `pjsip show transports`,
+// real output): `pjsip show endpoints`, `pjsip show endpoint <id>`, `pjsip show transports`, `pjsip show transport <id>`,
 // `core show translation`.
 
 import { isTrue, loadCatalog } from './option-check.mjs';
@@ -120,6 +120,35 @@ export function showTransports(config) {
   if (!transports.length) return 'No objects found.\n';
   const lines = [...TRANSPORT_LEGEND, ...transports.map((t) => transportRow(t, '')), '',
     `Objects found: ${transports.length}`, ''];
+  return lines.join('\n');
+}
+
+// a transport's sorcery fields as `pjsip show transport <id>` lists them (config_transport.c
+// registrations, Asterisk's defaults); `certFile` and `password` come from the fake's config
+function transportParameters(t) {
+  return {
+    allow_reload: 'false', allow_wildcard_certs: 'No', async_operations: '1', bind: t.bind ?? defaultBind(t.protocol),
+    ca_list_file: '', ca_list_path: '', cert_file: t.certFile ?? '', cipher: '', cos: '0', domain: '',
+    external_media_address: '', external_signaling_address: '', external_signaling_port: '0', local_net: '',
+    method: '', password: t.password ?? '', priv_key_file: t.privKeyFile ?? '', protocol: t.protocol,
+    require_client_cert: 'No', symmetric_transport: 'false', tcp_keepalive_enable: 'false', tcp_keepalive_idle_time: '30',
+    tcp_keepalive_interval_time: '1', tcp_keepalive_probe_count: '5', tos: '0', verify_client: 'No',
+    verify_server: 'No', websocket_write_timeout: '100',
+  };
+}
+
+/** `pjsip show transport <id>`: the row, then every field (pjsip_cli.c ast_sip_cli_print_sorcery_objectset). */
+export function showTransport(config, id) {
+  const t = (config.transports ?? DEFAULT_TRANSPORTS).find((x) => x.name === id);
+  if (!t) return `Unable to find object ${id}.\n\n`;
+  const params = transportParameters(t);
+  const names = Object.keys(params).sort();
+  const nameWidth = Math.max(13, ...names.map((n) => n.length));
+  const valueWidth = Math.max(14, ...Object.values(params).map((v) => v.length));
+  const lines = [...TRANSPORT_LEGEND, transportRow(t, ''), '',
+    ` ${'ParameterName'.padEnd(nameWidth)} : ParameterValue`,
+    ` ${'='.repeat(nameWidth + valueWidth + 3)}`,
+    ...names.map((n) => ` ${n.padEnd(nameWidth)} : ${params[n]}`), '', ''];
   return lines.join('\n');
 }
 

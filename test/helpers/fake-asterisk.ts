@@ -27,7 +27,7 @@ export interface FakeAsteriskMode {
   /** wizard sections whose endpoint fails to apply even when valid */
   dropSections: string[];
   /** listed by `pjsip show transports` (default transport-udp/udp and transport-ws/ws) */
-  transports: { name: string; protocol: string; bind?: string }[];
+  transports: { name: string; protocol: string; bind?: string; certFile?: string; privKeyFile?: string; password?: string }[];
   /** rows of `core show translation` (default: an open-source build's set, without opus) */
   translatableCodecs: string[];
   /** keep a section's previous object when its new text fails to apply (default: removed) */
