@@ -7,13 +7,15 @@
 // the next process creates generation n+1. Only one process can create a given name, a lock file is
 // never removed while it is the newest, and a process that created a lower generation than one it
 // then sees steps back — so at most one live holder exists at any time.
+// A holder is named by its process identity (pid, start time, boot id: process-identity.ts), so a
+// pid reused by another program after a reboot or a kill -9 does not keep the lock held.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { pidAlive } from './targets/local.js';
+import type { Logger } from './log.js';
+import { ownIdentity, pidExists, processLive, type RecordedProcess } from './process-identity.js';
 
-export interface LockHolder {
-  pid: number;
+export interface LockHolder extends RecordedProcess {
   startedAt: string;
   hostname: string;
   released?: boolean;
@@ -28,6 +30,9 @@ export class LockHeldError extends Error {
 }
 
 const GEN = /^gen-(\d+)$/;
+
+/** the release's write; a test replaces it where it cannot fill a real disk (no tmpfs mount allowed) */
+export const releaseIo = { writeFile };
 
 function lockDir(stateDir: string): string {
   return join(stateDir, 'lock');
@@ -48,16 +53,24 @@ async function readHolder(path: string): Promise<LockHolder | null> {
   }
   try {
     const h = JSON.parse(text) as LockHolder;
-    if (Number.isInteger(h.pid) && h.pid > 0 && typeof h.hostname === 'string') return h;
+    if (Number.isInteger(h.pid) && h.pid > 0 && typeof h.hostname === 'string') {
+      // an identity field of the wrong type is as good as none: fall back to the pid check
+      if (typeof h.procStartTime !== 'string') delete h.procStartTime;
+      if (typeof h.bootId !== 'string') delete h.bootId;
+      return h;
+    }
   } catch { /* edited by hand: fall through */ }
   return { pid: 0, startedAt: '', hostname: '', released: true };
 }
 
-/** A holder still counts when it has not released and its process exists (or is on another host). */
+/**
+ * A holder still counts when it has not released and its process still runs (or is on another
+ * host): same pid, start time and boot id; a lock file without those (older versions) by pid alone.
+ */
 export function isLive(holder: LockHolder): boolean {
   if (holder.released) return false;
   if (holder.hostname !== hostname()) return true; // cannot see its processes: never take it over
-  return pidAlive(holder.pid);
+  return processLive(holder);
 }
 
 /** The newest lock holder, live or not (for `status`), or null when no lock was ever taken. */
@@ -72,7 +85,7 @@ export async function readLockHolder(stateDir: string): Promise<LockHolder | nul
 export async function acquireLock(stateDir: string): Promise<() => Promise<void>> {
   const dir = lockDir(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const me: LockHolder = { pid: process.pid, startedAt: new Date().toISOString(), hostname: hostname() };
+  const me: LockHolder = { ...ownIdentity(), startedAt: new Date().toISOString(), hostname: hostname() };
   const temp = join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
   await writeFile(temp, JSON.stringify(me) + '\n', { mode: 0o600 });
   try {
@@ -101,8 +114,14 @@ export async function acquireLock(stateDir: string): Promise<() => Promise<void>
         released = true;
         // mark released in place (never delete the newest generation: the numbering must only grow)
         const t = `${temp}.rel`;
-        await writeFile(t, JSON.stringify({ ...me, released: true }) + '\n', { mode: 0o600 });
-        await rename(t, mine);
+        try {
+          await releaseIo.writeFile(t, JSON.stringify({ ...me, released: true }) + '\n', { mode: 0o600 });
+          await rename(t, mine);
+        } catch (err) {
+          // e.g. ENOSPC: the lock stays ours on disk until this process is gone, then it is stale
+          await unlink(t).catch(() => {});
+          throw err;
+        }
       };
     }
     throw new Error(`could not take the lock in ${dir}: too much contention`);
@@ -111,11 +130,24 @@ export async function acquireLock(stateDir: string): Promise<() => Promise<void>
   }
 }
 
+/**
+ * Release, and log a failure (`lock.release-failed`, e.g. ENOSPC) instead of throwing: the pass's own
+ * result decides the exit code, and a lock left marked held goes stale with this process.
+ */
+export async function releaseLock(release: () => Promise<void>, stateDir: string, log: Pick<Logger, 'error'>): Promise<void> {
+  try {
+    await release();
+  } catch (err) {
+    log.error('lock.release-failed', { stateDir, error: err instanceof Error ? err.message : String(err),
+      note: 'the lock is taken over once this process has exited' });
+  }
+}
+
 async function cleanOlder(dir: string, current: number): Promise<void> {
   for (const g of await generations(dir)) if (g < current) await unlink(join(dir, `gen-${g}`)).catch(() => {});
   // temp files of processes that died between writing and linking
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const pid = /^\.tmp-(\d+)-/.exec(name)?.[1];
-    if (pid && !pidAlive(Number(pid))) await unlink(join(dir, name)).catch(() => {});
+    if (pid && !pidExists(Number(pid))) await unlink(join(dir, name)).catch(() => {});
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Backoff, DEFAULT_BACKOFF, jitteredInterval, type BackoffPolicy } from './backoff.js';
 import type { Health } from './http.js';
 import { isLive, readLockHolder } from './lock.js';
+import { identifiedForSignal, matchProcess, ownIdentity, type RecordedProcess } from './process-identity.js';
 
 /** What the loop needs to know of a pass (structurally a subset of PassResult in pass.ts). */
 export interface LoopPassResult {
@@ -210,9 +211,10 @@ export class ReconcileLoop<R extends LoopPassResult = LoopPassResult> {
 
 // The running loop's pid file, `<stateDir>/reconcile.pid`: `reconcile --now` signals this pid. The
 // lock alone is not enough: a one-shot `apply` holds it too, and SIGHUP would simply kill that.
+// It records the process identity (start time, boot id): a pid reused by another program after a
+// crash or a reboot is never signalled.
 
-export interface LoopPidFile {
-  pid: number;
+export interface LoopPidFile extends RecordedProcess {
   startedAt: string;
   hostname: string;
 }
@@ -223,7 +225,7 @@ export function pidFilePath(stateDir: string): string {
 
 /** written only after the SIGHUP handler is installed, so a --now never kills a starting loop */
 export async function writePidFile(stateDir: string): Promise<LoopPidFile> {
-  const me: LoopPidFile = { pid: process.pid, startedAt: new Date().toISOString(), hostname: hostname() };
+  const me: LoopPidFile = { ...ownIdentity(), startedAt: new Date().toISOString(), hostname: hostname() };
   const path = pidFilePath(stateDir);
   const temp = `${path}.${process.pid}.tmp`;
   await writeFile(temp, JSON.stringify(me) + '\n', { mode: 0o644 });
@@ -241,7 +243,11 @@ export async function readPidFile(stateDir: string): Promise<LoopPidFile | null>
   try {
     const v = JSON.parse(await readFile(pidFilePath(stateDir), 'utf8')) as Partial<LoopPidFile>;
     if (typeof v.pid !== 'number' || typeof v.hostname !== 'string') return null;
-    return { pid: v.pid, startedAt: String(v.startedAt ?? ''), hostname: v.hostname };
+    return {
+      pid: v.pid, startedAt: String(v.startedAt ?? ''), hostname: v.hostname,
+      ...(typeof v.procStartTime === 'string' ? { procStartTime: v.procStartTime } : {}),
+      ...(typeof v.bootId === 'string' ? { bootId: v.bootId } : {}),
+    };
   } catch {
     return null;
   }
@@ -254,12 +260,13 @@ export async function runningLoop(stateDir: string): Promise<{ pid: LoopPidFile 
   const pid = await readPidFile(stateDir);
   if (!pid) return { none: `no reconcile loop runs on ${stateDir} (no ${pidFilePath(stateDir)})` };
   if (pid.hostname !== hostname()) return { none: `the reconcile loop on ${stateDir} runs on host ${pid.hostname}, not here` };
-  try {
-    process.kill(pid.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') {
-      return { none: `no reconcile loop runs on ${stateDir} (pid ${pid.pid} in ${pidFilePath(stateDir)} is gone)` };
-    }
+  if (matchProcess(pid) === 'gone') {
+    return { none: `no reconcile loop runs on ${stateDir} (pid ${pid.pid} in ${pidFilePath(stateDir)} is gone, or another process has it now)` };
+  }
+  // a pid file without start time and boot id (an older version) cannot tell the loop from a stranger
+  if (!identifiedForSignal(pid)) {
+    return { none: `no reconcile loop identified on ${stateDir} (pid ${pid.pid} in ${pidFilePath(stateDir)} cannot be identified ` +
+      `as the reconciler: its pid file records no start time and boot id; restart the reconciler)` };
   }
   // after a crash the pid may belong to some other program by now: the lock must name it too
   const holder = await readLockHolder(stateDir);

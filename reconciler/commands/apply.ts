@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { messageOf, targetError } from '../errors.js';
-import { acquireLock, LockHeldError } from '../lock.js';
+import { acquireLock, LockHeldError, releaseLock } from '../lock.js';
 import { createLogger } from '../log.js';
 import { loadPassDeps, runPass, type PassResult } from '../pass.js';
 
@@ -109,6 +109,6 @@ export async function run(args: string[]): Promise<number> {
       await deps.target.close().catch(() => {});
     }
   } finally {
-    await release();
+    await releaseLock(release, config.stateDir, log);
   }
 }

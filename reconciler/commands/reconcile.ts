@@ -9,7 +9,7 @@ import { ConfigError, durationMs, loadConfig, type ReconcilerConfig } from '../c
 import { targetError } from '../errors.js';
 import type { DriftWatch } from '../drift-watch.js';
 import { ListenError, parseListen, startHttpServer, type HttpServer, type Listen } from '../http.js';
-import { acquireLock, LockHeldError } from '../lock.js';
+import { acquireLock, LockHeldError, releaseLock } from '../lock.js';
 import { createLogger, type Logger } from '../log.js';
 import { ReconcileLoop, removePidFile, runningLoop, writePidFile } from '../loop.js';
 import type { MetricsSnapshot } from '../metrics.js';
@@ -242,7 +242,7 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
     await http?.close().catch(() => undefined);
     await deps?.target.close().catch(() => undefined);
     await removePidFile(config.stateDir).catch(() => undefined);
-    await release();
+    await releaseLock(release, config.stateDir, log);
     for (const [sig, fn] of signals) process.off(sig, fn);
     log.info('reconciler.exit', { pid: process.pid });
   }
