@@ -8,11 +8,11 @@ import type { ReconcilerConfig } from './config.js';
 import { PassError, fetchError, messageOf, stalled, type ErrorKind } from './errors.js';
 import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
 import { createLogger, type Logger } from './log.js';
-import { readStatus, recordPass, type LastApplied } from './state.js';
+import { readStatusChecked, recordPass, saveVerifiedCopy, type LastApplied } from './state.js';
 import { compareStep, knownFailureStep } from './steps/compare.js';
 import { backupStep, dryRunStep, reloadStep, verifyStep, writeStep } from './steps/deploy.js';
 import { guardStep, hostCheckStep } from './steps/guards.js';
-import { compileStep, fetchStep, readLiveStep, signatureStep, upToDateStep } from './steps/source.js';
+import { compileStep, fetchStep, knownCompileFailureStep, readLiveStep, signatureStep, upToDateStep } from './steps/source.js';
 import type { Condition, PassContext, PassDeps, PassOutcome, PassResult, PassSource, Step } from './steps/types.js';
 import type { HostSecretResolver } from './secrets/resolver.js';
 import type { Target } from './target.js';
@@ -22,7 +22,7 @@ export type { PassDeps, PassResult, PassSource, PassOutcome, Condition } from '.
 
 /** The order of a pass. Each step is small and lives in reconciler/steps/. */
 export const STEPS: readonly Step[] = [
-  fetchStep, signatureStep, readLiveStep, upToDateStep, compileStep, compareStep,
+  fetchStep, signatureStep, readLiveStep, upToDateStep, knownCompileFailureStep, compileStep, compareStep,
   knownFailureStep, guardStep, hostCheckStep, dryRunStep, backupStep, writeStep, reloadStep, verifyStep,
 ];
 
@@ -51,7 +51,10 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
   const t0 = performance.now();
   const dryRun = opts.dryRun ?? false;
   const retryFailed = opts.retryFailed ?? !AUTOMATIC_TRIGGERS.has(opts.trigger);
-  const ctx: PassContext = { deps, dryRun, retryFailed, trigger: opts.trigger, status: await readStatus(deps.config.stateDir), reloads: 0, warnings: [] };
+  const { status, repairs } = await readStatusChecked(deps.config.stateDir);
+  // the pass's own status write puts the repaired file in place
+  if (repairs.length) deps.log.warn('status.repaired', { file: 'status.json', repairs });
+  const ctx: PassContext = { deps, dryRun, retryFailed, trigger: opts.trigger, status, reloads: 0, warnings: [] };
   const steps: NonNullable<PassResult['steps']> = [];
   let end: { result: PassOutcome; reason: string; message: string } = { result: 'failed', reason: 'Internal', message: 'the pass did not finish' };
   deps.log.info('pass.start', { trigger: opts.trigger, dryRun, target: deps.target.describe });
@@ -90,16 +93,22 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - t0),
       steps,
-      ...(ctx.diagnostics ? { diagnostics: ctx.diagnostics } : {}),
+      ...(ctx.diagnostics ? { diagnostics: ctx.diagnostics, diagnosticsCount: ctx.diagnosticsCount ?? ctx.diagnostics.length } : {}),
       ...(ctx.changes && (end.result === 'applied' || end.result === 'drift-corrected' || end.result === 'dry-run') ? { changes: ctx.changes } : {}),
     };
     if (!dryRun) {
       try {
-        const failedContent = result.result === 'failed' && ctx.written && ctx.commit && ctx.desiredSha
-          ? { failedContent: { commit: ctx.commit, fileSha256: ctx.desiredSha, reason: result.reason, message: result.message, time: result.startedAt } }
+        // written and not Ready: it did not reload or verify, whatever the rollback did
+        const failedContent = result.condition !== 'Ready' && ctx.written && ctx.commit && ctx.desiredSha
+          ? { failedContent: { commit: ctx.commit, fileSha256: ctx.desiredSha, reason: result.reason, message: result.message,
+            time: result.startedAt, ...(result.transient ? { transient: true } : {}) } }
           : {};
+        const applied = lastAppliedOf(ctx, result, clock());
+        await keepVerifiedCopy(ctx, result, applied.lastApplied);
         await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, wrote: ctx.written === true,
-          ...failedContent, ...lastAppliedOf(ctx, result, clock()) });
+          clearPending: ctx.pendingCleared === true, compiled: ctx.compiled !== undefined,
+          ...(ctx.stalledCompile && result.reason === 'CompileFailed' ? { stalledCompile: ctx.stalledCompile } : {}),
+          ...failedContent, ...applied });
       } catch (err) {
         deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
       }
@@ -121,6 +130,18 @@ function lastAppliedOf(ctx: PassContext, result: PassResult, now: Date): { lastA
   }
   const last = ctx.status.lastApplied;
   return last ? { lastApplied: { ...last, commit: ctx.commit } } : {};
+}
+
+/** The file that just verified (or, on a pass that wrote nothing, a missing copy of it) becomes the rollback target. */
+async function keepVerifiedCopy(ctx: PassContext, result: PassResult, applied: LastApplied | undefined): Promise<void> {
+  if (result.condition !== 'Ready' || !applied) return;
+  const [data, sha] = ctx.written ? [ctx.desired, ctx.desiredSha] : [ctx.live, ctx.liveSha];
+  if (!data || sha !== applied.fileSha256) return;
+  try {
+    if (await saveVerifiedCopy(ctx.deps.config.stateDir, data, !ctx.written)) ctx.deps.log.info('live.verified-copy-kept', { sha256: applied.fileSha256 });
+  } catch (err) {
+    ctx.deps.log.error('state.verified-copy-failed', { error: messageOf(err), stateDir: ctx.deps.config.stateDir });
+  }
 }
 
 /** The checkout of the configured branch as a pass's source. */

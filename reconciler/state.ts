@@ -1,8 +1,9 @@
-// What the reconciler remembers between passes: `<stateDir>/status.json` (written atomically) and
-// the backups of the live file taken before each write.
+// What the reconciler remembers between passes: `<stateDir>/status.json` (written atomically), the
+// backups of the live file taken before each write, and a copy of the last file that verified.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { repairStatus } from './status-repair.js';
 import type { PassResult, PassOutcome, Condition } from './steps/types.js';
 import { writeFileAtomic } from './targets/local.js';
 
@@ -24,12 +25,18 @@ export interface Status {
   lastApplied?: LastApplied;
   lastAttempt?: { time: string; commit?: string; result: PassOutcome; reason: string };
   /**
-   * Set just before the live file is written, cleared by the pass that wrote it once it finished.
-   * Still set at the start of a pass → the previous one died between write and verify: redo them.
+   * content that was written and did not reload or verify, whatever the rollback did: never called
+   * Ready while live; automatic passes do not retry it unless the failure was transient (see runPass)
    */
-  /** content whose deploy failed and was rolled back: automatic passes do not retry it (see runPass) */
-  lastFailed?: { commit: string; fileSha256: string; reason: string; message: string; time: string };
+  lastFailed?: { commit: string; fileSha256: string; reason: string; message: string; time: string; transient?: boolean };
+  /**
+   * Set just before the new file may become live, cleared once the pass knows the file's state.
+   * Still set at the start of a pass and equal to the live file → the previous one died between
+   * write and verify: redo them. Not equal → that write never landed: the marker is dropped.
+   */
   pending?: { commit: string; fileSha256: string; since: string; pid: number; /** the backup of the file before it ('' when there was none) */ backup: string };
+  /** a commit known not to compile, by everything that goes into the compile: automatic passes do not compile it again */
+  stalledCompile?: StalledCompile;
   condition: { type: Condition; reason: string; message: string; since: string };
   /** newest first, at most HISTORY_SIZE */
   history: PassResult[];
@@ -41,8 +48,21 @@ export interface Status {
   };
 }
 
+export interface StalledCompile {
+  inputKey: string;
+  commit: string;
+  message: string;
+  /** the first DIAGNOSTICS_KEPT of them */
+  diagnostics: string[];
+  diagnosticsCount: number;
+}
+
 export const HISTORY_SIZE = 20;
 export const BACKUPS_KEPT = 5;
+/** diagnostics kept per pass in the status file: the newest pass keeps this many, older ones a few */
+export const DIAGNOSTICS_KEPT = 20;
+const DIAGNOSTICS_IN_OLDER = 3;
+const DIAGNOSTIC_MAX_CHARS = 1000;
 
 export function statusPath(stateDir: string): string {
   return join(stateDir, 'status.json');
@@ -57,15 +77,27 @@ export function emptyStatus(): Status {
   };
 }
 
-/** The status file, or an empty status when none was written yet (or it is unreadable). */
+/** The status file, repaired where it is malformed (see readStatusChecked); empty when none was written yet. */
 export async function readStatus(stateDir: string): Promise<Status> {
+  return (await readStatusChecked(stateDir)).status;
+}
+
+/** The status file with what had to be dropped from it to be sound (empty when it was fine or absent). */
+export async function readStatusChecked(stateDir: string): Promise<{ status: Status; repairs: string[] }> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(statusPath(stateDir), 'utf8')) as Status;
-    if (parsed?.version !== 1) return emptyStatus();
-    return parsed;
-  } catch {
-    return emptyStatus();
+    text = await readFile(statusPath(stateDir), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { status: emptyStatus(), repairs: code === 'ENOENT' ? [] : [`unreadable (${code ?? 'error'}): started afresh`] };
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { status: emptyStatus(), repairs: ['not valid JSON: started afresh'] };
+  }
+  return repairStatus(parsed, emptyStatus());
 }
 
 export async function writeStatus(stateDir: string, status: Status): Promise<void> {
@@ -80,8 +112,22 @@ export interface PassRecord {
   driftDetected?: boolean;
   /** the pass reached the write step (and so finished what a pending marker announced) */
   wrote?: boolean;
-  /** set when this pass's write was rolled back */
+  /** the pass found that the pending marker's write never landed */
+  clearPending?: boolean;
+  /** set when this pass wrote content that did not reload or verify */
   failedContent?: NonNullable<Status['lastFailed']>;
+  /** set when the pass's commit does not compile; cleared by `compiled` */
+  stalledCompile?: StalledCompile;
+  /** the pass compiled its commit */
+  compiled?: boolean;
+}
+
+/** A pass as history keeps it: a count and the first few diagnostics, each of bounded length. */
+export function boundedEntry(r: PassResult, keep: number): PassResult {
+  if (!r.diagnostics) return r;
+  if (r.diagnostics.length <= keep && r.diagnosticsCount !== undefined && r.diagnostics.every((d) => d.length <= DIAGNOSTIC_MAX_CHARS)) return r;
+  return { ...r, diagnosticsCount: r.diagnosticsCount ?? r.diagnostics.length,
+    diagnostics: r.diagnostics.slice(0, keep).map((d) => (d.length > DIAGNOSTIC_MAX_CHARS ? `${d.slice(0, DIAGNOSTIC_MAX_CHARS - 1)}…` : d)) };
 }
 
 /** Fold one pass into the status and write it. Dry runs are not recorded: they change nothing. */
@@ -91,13 +137,16 @@ export async function recordPass(stateDir: string, rec: PassRecord): Promise<Sta
   if (rec.lastApplied) status.lastApplied = rec.lastApplied;
   status.lastAttempt = { time: r.startedAt, result: r.result, reason: r.reason, ...(r.commit ? { commit: r.commit } : {}) };
   // a transient failure keeps the previous condition's `since` when nothing else changed
-  if (rec.wrote) delete status.pending;
+  if (rec.wrote || rec.clearPending) delete status.pending;
   if (rec.failedContent) status.lastFailed = rec.failedContent;
   else if (r.condition === 'Ready' && r.result !== 'dry-run') delete status.lastFailed;
+  if (rec.stalledCompile) status.stalledCompile = rec.stalledCompile;
+  else if (rec.compiled) delete status.stalledCompile;
   // `since` is when the condition type last changed (Ready since …), as in Kubernetes conditions
   const same = status.condition.type === r.condition;
   status.condition = { type: r.condition, reason: r.reason, message: r.message, since: same ? status.condition.since : r.startedAt };
-  status.history = [r, ...status.history].slice(0, HISTORY_SIZE);
+  status.history = [r, ...status.history].slice(0, HISTORY_SIZE)
+    .map((e, i) => boundedEntry(e, i === 0 ? DIAGNOSTICS_KEPT : DIAGNOSTICS_IN_OLDER));
   const c = status.counters;
   c.passes[r.result] = (c.passes[r.result] ?? 0) + 1;
   if (r.reloaded) c.reloads += r.reloadCount ?? 1;
@@ -112,6 +161,19 @@ export async function markPending(stateDir: string, pending: NonNullable<Status[
   const status = await readStatus(stateDir);
   status.pending = pending;
   await writeStatus(stateDir, status);
+}
+
+/** Withdraw the announcement: the write did not land. */
+export async function clearPending(stateDir: string): Promise<void> {
+  const status = await readStatus(stateDir);
+  if (!status.pending) return;
+  delete status.pending;
+  await writeStatus(stateDir, status);
+}
+
+/** Live content may be called Ready only when it verified and has not failed since. */
+export function isVerifiedContent(status: Status, fileSha256: string | undefined): boolean {
+  return !!fileSha256 && status.lastApplied?.fileSha256 === fileSha256 && status.lastFailed?.fileSha256 !== fileSha256;
 }
 
 export function sha256(data: string | Buffer): string {
@@ -137,6 +199,30 @@ export async function listBackups(stateDir: string): Promise<string[]> {
   const names = await readdir(backupDir(stateDir)).catch(() => [] as string[]);
   // ISO time stamps sort by name; newest first
   return names.filter((n) => n.endsWith('.conf')).sort().reverse().map((n) => join(backupDir(stateDir), n));
+}
+
+/** The copy of the last file that verified: a rollback target even when the live file was lost or hand-edited. */
+export function verifiedCopyPath(stateDir: string): string {
+  return join(stateDir, 'last-verified.conf');
+}
+
+/** Keep `data` (which just verified) as the rollback target; `onlyIfMissing` for passes that wrote nothing. */
+export async function saveVerifiedCopy(stateDir: string, data: Buffer, onlyIfMissing = false): Promise<boolean> {
+  if (onlyIfMissing && (await stat(verifiedCopyPath(stateDir)).then(() => true, () => false))) return false;
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(verifiedCopyPath(stateDir), data, 0o600);
+  return true;
+}
+
+/** Content with this sha256 kept in the state dir: the verified copy, else the newest backup holding it. */
+export async function findKeptContent(stateDir: string, fileSha256: string): Promise<{ data: Buffer; path: string } | null> {
+  const candidates = [verifiedCopyPath(stateDir),
+    ...(await listBackups(stateDir)).filter((p) => p.endsWith(`-${fileSha256.slice(0, 8)}.conf`))];
+  for (const path of candidates) {
+    const data = await readFile(path).catch(() => null);
+    if (data && sha256(data) === fileSha256) return { data, path };
+  }
+  return null;
 }
 
 async function pruneBackups(stateDir: string): Promise<void> {

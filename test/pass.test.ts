@@ -138,7 +138,10 @@ test('a commit that does not compile is Stalled with file:line:col diagnostics; 
   assert.ok(r.diagnostics?.some((d) => /^extensions\/6002\.yaml:5:\d+  UNKNOWN_OPTION/.test(d)), r.diagnostics?.join('\n'));
   assert.equal(f.live(), live);
   assert.is(await f.fake.reloadCount(), 1);
-  assert.is((await readStatus(f.stateDir)).history[0]?.diagnostics?.length, r.diagnostics?.length);
+  // the status keeps a count and the first few, errors first
+  const kept = (await readStatus(f.stateDir)).history[0];
+  assert.is(kept?.diagnosticsCount, r.diagnostics?.length);
+  assert.match(kept?.diagnostics?.[0] ?? '', /^extensions\/6002\.yaml:5:\d+  UNKNOWN_OPTION/);
 });
 
 test('guard: removing more extensions than maxDeletions is refused before writing', async () => {
@@ -243,13 +246,16 @@ test('a pass that died between writing and reloading is finished by the next one
   assert.is((await f.fake.loaded()).objects.endpoint?.['6001']?.fields.callerid, '"Written Not Reloaded" <6001>');
   assert.is((await readStatus(f.stateDir)).pending, undefined);
   assert.ok(f.logLines.some((l) => l.includes('"pass.resume"')));
-  // and a failure now rolls back to the file before the dead pass, not to its half-done one
+  // and a failure now rolls back to the last file that verified, not to a dead pass's half-done one
+  const halfDone = Buffer.from(conf.toString().replace('"Written Not Reloaded" <6001>', '"Half Done" <6001>'));
+  const verifiedBackup = await saveBackup(f.stateDir, conf);
+  await markPending(f.stateDir, { commit: head, fileSha256: sha256(halfDone), backup: verifiedBackup, since: new Date().toISOString(), pid: 1 });
+  writeFileSync(f.liveFile, halfDone);
   f.remote.commit({ 'extensions/6001.yaml': ext6001('Will Fail') });
-  await markPending(f.stateDir, { commit: head, fileSha256: sha256(f.live()!), backup, since: new Date().toISOString(), pid: 1 });
   f.fake.setMode({ dropSections: ['6001'] });
   const failed = await f.pass();
   assert.is(failed.reason, 'VerifyFailed');
-  assert.equal(f.live(), old);
+  assert.equal(f.live(), conf);
 });
 
 test('target errors: refused access is Stalled, anything else transient', () => {

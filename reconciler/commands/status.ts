@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { readLockHolder, isLive } from '../lock.js';
 import { runningLoop } from '../loop.js';
-import { readStatus, type Status } from '../state.js';
+import { readStatusChecked, type Status } from '../state.js';
 
 const HELP = `usage: pjsip-gitops status --config <reconciler.yaml> [--format text|json]
        pjsip-gitops status --state-dir <dir> [--format text|json]
@@ -71,7 +71,8 @@ export function formatStatus(status: Status, running: string, now: Date = new Da
     lines.push(...table(rows).map((l) => `  ${l}`));
     const last = status.history[0];
     if (last && last.diagnostics?.length) {
-      lines.push('', 'problems in the last pass:', ...last.diagnostics.map((d) => `  ${d}`));
+      const more = (last.diagnosticsCount ?? 0) > last.diagnostics.length ? ` (the first ${last.diagnostics.length} of ${last.diagnosticsCount})` : '';
+      lines.push('', `problems in the last pass${more}:`, ...last.diagnostics.map((d) => `  ${d}`));
     }
   }
   return lines.join('\n') + '\n';
@@ -127,7 +128,9 @@ export async function run(args: string[]): Promise<number> {
   } else {
     stateDir = values['state-dir']!;
   }
-  const status = await readStatus(stateDir);
+  const { status, repairs } = await readStatusChecked(stateDir);
+  // shown without what is malformed; the reconciler's next pass writes the repaired file
+  if (repairs.length) process.stderr.write(`pjsip-gitops status: status.json had malformed parts, not shown: ${repairs.join('; ')}\n`);
   if (values.format === 'json') process.stdout.write(JSON.stringify(status, null, 2) + '\n');
   else process.stdout.write(`state:         ${stateDir}\n` + formatStatus(status, await describeRunning(stateDir)));
   return status.condition.type === 'Ready' ? 0 : 1;

@@ -1,9 +1,11 @@
-// Compare what the commit compiles to with the live file: equal (by sha256) → nothing to do; the
-// live file edited by hand since we wrote it → drift, logged with a redacted diff.
+// Compare what the commit compiles to with the live file: equal (by sha256) and verified → nothing to
+// do; equal but never verified (or failed) → deploy it again; the live file edited by hand since we
+// wrote it → drift, logged with a redacted diff.
 import { createTwoFilesPatch } from 'diff';
 import type { Reason } from '../errors.js';
 import { isSecretOption } from '../../compiler/passwords.js';
 import { redact } from '../log.js';
+import { isVerifiedContent } from '../state.js';
 import type { PassContext, Step } from './types.js';
 import { extensionChanges } from './wizard-file.js';
 
@@ -60,15 +62,21 @@ export const compareStep: Step = {
     const { config, log } = ctx.deps;
     const compiled = ctx.compiled!;
     const live = ctx.live ?? null;
-    if (ctx.liveSha === ctx.desiredSha && !ctx.status.pending) {
+    const liveIsDesired = ctx.liveSha === ctx.desiredSha;
+    if (liveIsDesired && !ctx.status.pending && isVerifiedContent(ctx.status, ctx.liveSha)) {
       return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
         message: `nothing Asterisk sees changed: commit ${ctx.commit!.slice(0, 12)} compiles to the live file (${compiled.hash.slice(0, 12)})` };
+    }
+    if (liveIsDesired && !ctx.status.pending) {
+      // the file is already there, but Asterisk never verified it (or it failed): reload and verify it
+      log.warn('live.unverified', { file: config.target.liveFile, sha256: ctx.liveSha,
+        failed: ctx.status.lastFailed?.fileSha256 === ctx.liveSha ? ctx.status.lastFailed?.reason : undefined });
     }
     // parsing both files costs ~0.2 s at 10,000 extensions: only when something is to be written
     ctx.changes = extensionChanges(live?.toString('utf8') ?? '', compiled.conf);
     const last = ctx.status.lastApplied;
     // drift: what we last wrote is still what git wants, but the live file is no longer it
-    if (last && last.fileSha256 === ctx.desiredSha) {
+    if (last && last.fileSha256 === ctx.desiredSha && !liveIsDesired) {
       ctx.drift = true;
       const diff = redactedDiff(live?.toString('utf8') ?? '', compiled.redacted, config.target.liveFile, [], compiled.conf);
       log.warn('drift.detected', {
@@ -84,14 +92,15 @@ export const compareStep: Step = {
   },
 };
 
-/** Content that already failed and was rolled back is not deployed again by an automatic pass. */
+/** Content that already failed (not transiently) is not deployed again by an automatic pass. */
 export const knownFailureStep: Step = {
   name: 'known-failure',
   async run(ctx) {
     const f = ctx.status.lastFailed;
-    if (ctx.retryFailed || !f || f.fileSha256 !== ctx.desiredSha) return { outcome: 'continue' };
+    if (ctx.retryFailed || !f || f.transient || f.fileSha256 !== ctx.desiredSha) return { outcome: 'continue' };
+    const where = ctx.liveSha === f.fileSha256 ? 'it is still the live file (the rollback did not happen)' : 'it was rolled back';
     return { outcome: 'stop', result: 'failed', reason: f.reason as Reason,
-      message: `commit ${ctx.commit!.slice(0, 12)} compiles to content that failed at ${f.time} and was rolled back (${f.reason}); ` +
+      message: `commit ${ctx.commit!.slice(0, 12)} compiles to content that failed at ${f.time} (${f.reason}); ${where}; ` +
         'waiting for a new commit — run `pjsip-gitops apply` or send SIGHUP to try it again' };
   },
 };

@@ -1,9 +1,10 @@
 // The steps that change the host: back up, write atomically, reload, verify — and on a failed reload
-// or verify put the previous file back byte for byte and reload again.
+// or verify roll back to the last content that verified (reloaded and verified again; rollback.ts).
 import { readFile } from 'node:fs/promises';
-import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
-import { PassError, asteriskError, failed, messageOf, targetError } from '../errors.js';
-import { markPending, saveBackup } from '../state.js';
+import { checkLoaded, showEndpoints } from '../asterisk.js';
+import { asteriskError, failed, targetError } from '../errors.js';
+import { clearPending, markPending, saveBackup, sha256 } from '../state.js';
+import { reload, rollback } from './rollback.js';
 import type { PassContext, Step } from './types.js';
 
 function describeChanges(ctx: PassContext): string {
@@ -30,12 +31,13 @@ export const backupStep: Step = {
     const p = ctx.status.pending;
     if (p && p.fileSha256 === ctx.liveSha) {
       // an interrupted pass already wrote this file: what it replaced is its backup
-      ctx.previous = p.backup ? await readFile(p.backup).catch(() => ctx.live ?? null) : null;
+      ctx.previous = p.backup ? await readFile(p.backup).catch(() => null) : null;
       if (p.backup) ctx.backupPath = p.backup;
       return { outcome: 'continue' };
     }
     ctx.previous = ctx.live ?? null;
-    if (ctx.live) {
+    // the same bytes as the new file: nothing to keep that the write would lose
+    if (ctx.live && ctx.liveSha !== ctx.desiredSha) {
       ctx.backupPath = await saveBackup(ctx.deps.config.stateDir, ctx.live, ctx.deps.clock?.() ?? new Date());
       ctx.deps.log.info('live.backed-up', { backup: ctx.backupPath });
     }
@@ -47,43 +49,34 @@ export const writeStep: Step = {
   name: 'write',
   async run(ctx) {
     const { target, config, log } = ctx.deps;
-    // if we die after this, the next pass sees the marker and reloads + verifies even though the file matches
+    // the new file may be live from here on: if we die, the next pass finds the marker equal to the
+    // live file and reloads + verifies
     await markPending(config.stateDir, { commit: ctx.commit!, fileSha256: ctx.desiredSha!, backup: ctx.backupPath ?? '',
       since: (ctx.deps.clock?.() ?? new Date()).toISOString(), pid: process.pid });
+    if (ctx.liveSha === ctx.desiredSha) {
+      ctx.written = true; // already these bytes (never verified): the reload and verify are what is left
+      log.info('live.already-written', { file: config.target.liveFile, sha256: ctx.desiredSha, commit: ctx.commit });
+      return { outcome: 'continue' };
+    }
     try {
       await target.writeFileAtomic(config.target.liveFile, ctx.desired!, config.target.mode);
     } catch (err) {
-      // the Target contract: a failed write leaves the old file in place
-      throw targetError(err, `cannot write ${config.target.liveFile} on ${target.describe} (the live file is unchanged)`, 'WriteFailed');
+      // the Target contract: a failed write leaves the old file in place; when the file shows it, the marker goes
+      const now = await target.readFile(config.target.liveFile).then((b) => (b === null ? '' : sha256(b)), () => undefined);
+      if (now === ctx.liveSha) {
+        // an interrupted pass's marker (kept in ctx only when it equals the live file) still holds
+        const before = ctx.status.pending;
+        if (before) await markPending(config.stateDir, before);
+        else await clearPending(config.stateDir);
+        ctx.pendingCleared = !before;
+      }
+      throw targetError(err, `cannot write ${config.target.liveFile} on ${target.describe} (${now === ctx.liveSha ? 'the live file is unchanged' : 'the live file may have changed'})`, 'WriteFailed');
     }
     ctx.written = true; // the marker is cleared when this pass records its result
     log.info('live.written', { file: config.target.liveFile, sha256: ctx.desiredSha, bytes: ctx.desired!.length, commit: ctx.commit });
     return { outcome: 'continue' };
   },
 };
-
-async function reload(ctx: PassContext): Promise<PassError | null> {
-  ctx.reloads++;
-  const r = await reloadAsterisk(ctx.deps.target, ctx.deps.config.asterisk);
-  return r.ok ? null : asteriskError(r, 'reload');
-}
-
-/** Put the file that was live before back (an empty file when there was none) and reload; returns the error to report. */
-async function rollback(ctx: PassContext, cause: PassError): Promise<PassError> {
-  const { target, config, log } = ctx.deps;
-  const previous = ctx.previous ?? Buffer.alloc(0);
-  try {
-    await target.writeFileAtomic(config.target.liveFile, previous, config.target.mode);
-  } catch (err) {
-    log.error('rollback.write-failed', { error: messageOf(err), backup: ctx.backupPath });
-    return new PassError(cause.kind, cause.reason, `${cause.message}; ROLLBACK FAILED: cannot restore ${config.target.liveFile} ` +
-      `(${messageOf(err)}); the previous file is in ${ctx.backupPath ?? '(no backup: there was no file)'}`);
-  }
-  const again = await reload(ctx);
-  log.warn('rollback.done', { restoredBytes: previous.length, reloaded: !again, reloadError: again?.message });
-  const how = again ? `restored the previous file, but its reload failed too (${again.message})` : 'restored the previous file and reloaded it';
-  return new PassError(cause.kind, cause.reason, `${cause.message}; ${how}`);
-}
 
 export const reloadStep: Step = {
   name: 'reload',
@@ -111,8 +104,9 @@ export const verifyStep: Step = {
       }
       log.info('asterisk.verified', { endpoints: ctx.compiled!.model.extensions.length, removed: ctx.changes?.removed.length ?? 0 });
     }
+    const what = ctx.drift ? 'drift corrected: rewrote' : ctx.liveSha === ctx.desiredSha ? 'applied (its file was already written, not yet verified)' : 'applied';
     return { outcome: 'stop', result: ctx.drift ? 'drift-corrected' : 'applied', reason: ctx.drift ? 'DriftCorrected' : 'Applied',
-      message: `${ctx.drift ? 'drift corrected: rewrote' : 'applied'} commit ${ctx.commit!.slice(0, 12)} (${describeChanges(ctx)}), ` +
+      message: `${what} commit ${ctx.commit!.slice(0, 12)} (${describeChanges(ctx)}), ` +
         `reloaded${config.verify ? `, verified ${ctx.compiled!.model.extensions.length} endpoints` : ' (verify is off)'}` };
   },
 };

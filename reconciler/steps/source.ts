@@ -1,9 +1,9 @@
 // The first steps of a pass: get the branch head, check its signature, read the live file, skip the
-// compile when nothing that goes into it changed, and compile.
+// compile when nothing that goes into it changed (or it is known not to compile), and compile.
 import { createHash } from 'node:crypto';
 import { formatConfigDiagnostic } from '../config.js';
 import { messageOf, stalled, targetError } from '../errors.js';
-import { sha256 } from '../state.js';
+import { DIAGNOSTICS_KEPT, isVerifiedContent, sha256 } from '../state.js';
 import type { Step } from './types.js';
 import { PACKAGE_VERSION } from './version.js';
 
@@ -58,17 +58,39 @@ export const upToDateStep: Step = {
   async run(ctx) {
     ctx.inputKey = await inputKey(ctx);
     const last = ctx.status.lastApplied;
-    if (ctx.status.pending) {
+    const pending = ctx.status.pending;
+    if (pending && pending.fileSha256 === ctx.liveSha) {
       ctx.deps.log.warn('pass.resume', { message: 'the previous pass stopped between writing the file and verifying it; reloading and verifying again',
-        pendingCommit: ctx.status.pending.commit, since: ctx.status.pending.since });
+        pendingCommit: pending.commit, since: pending.since });
       return { outcome: 'continue' };
     }
-    if (last?.inputKey === ctx.inputKey && last.fileSha256 === ctx.liveSha) {
+    if (pending) {
+      // the live file is not what the marker announced: that write never landed, nothing to resume
+      ctx.deps.log.info('pass.pending-cleared', { message: 'the previous pass announced a write that never reached the live file; nothing to resume',
+        pendingCommit: pending.commit, since: pending.since });
+      delete ctx.status.pending;
+      ctx.pendingCleared = true;
+    }
+    if (last?.inputKey === ctx.inputKey && isVerifiedContent(ctx.status, ctx.liveSha)) {
       ctx.desiredSha = last.fileSha256;
       return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
         message: `nothing changed: commit ${ctx.commit!.slice(0, 12)} is live and the file is as written (${last.hash.slice(0, 12)})` };
     }
     return { outcome: 'continue' };
+  },
+};
+
+/** A commit an earlier pass found not to compile, with the same inputs: automatic passes report it again without compiling. */
+export const knownCompileFailureStep: Step = {
+  name: 'known-compile-failure',
+  async run(ctx) {
+    const known = ctx.status.stalledCompile;
+    if (ctx.retryFailed || !known || known.inputKey !== ctx.inputKey) return { outcome: 'continue' };
+    ctx.stalledCompile = known;
+    ctx.diagnostics = known.diagnostics;
+    ctx.diagnosticsCount = known.diagnosticsCount;
+    return { outcome: 'stop', result: 'stalled', reason: 'CompileFailed',
+      message: `${known.message} (known from an earlier pass, not compiled again; \`pjsip-gitops apply\` compiles it again)` };
   },
 };
 
@@ -93,7 +115,11 @@ export const compileStep: Step = {
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       const err = stalled('CompileFailed', `commit ${ctx.commit!.slice(0, 12)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}); ` +
         `keeping the live file. First: ${errors[0] ? shown(errors[0]) : 'unknown'}`);
-      ctx.diagnostics = result.diagnostics.map(shown);
+      // errors first: the status keeps only the first few
+      ctx.diagnostics = [...errors, ...result.diagnostics.filter((d) => d.severity !== 'error')].map(shown);
+      ctx.diagnosticsCount = ctx.diagnostics.length;
+      ctx.stalledCompile = { inputKey: ctx.inputKey!, commit: ctx.commit!, message: log.redact(err.message),
+        diagnostics: ctx.diagnostics.slice(0, DIAGNOSTICS_KEPT), diagnosticsCount: ctx.diagnostics.length };
       throw err;
     }
     // a few warnings one by one, the rest counted: 10,000 dev passwords must not be 10,000 log lines

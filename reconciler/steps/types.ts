@@ -3,7 +3,7 @@ import type { CompileOptions, CompileResult, SecretResolver, SourceFile } from '
 import type { ReconcilerConfig } from '../config.js';
 import type { Reason } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { LastApplied, Status } from '../state.js';
+import type { LastApplied, StalledCompile, Status } from '../state.js';
 import type { Target } from '../target.js';
 
 export type PassOutcome =
@@ -33,6 +33,8 @@ export interface PassResult {
   steps?: { name: string; outcome: 'continue' | 'stop' | 'fail'; ms: number }[];
   /** compile diagnostics (errors) for a Stalled CompileFailed, already formatted as file:line:col CODE message */
   diagnostics?: string[];
+  /** how many there were (the status file keeps only the first few of `diagnostics`) */
+  diagnosticsCount?: number;
   /** extensions added/removed/changed by the change (numbers) */
   changes?: { added: string[]; removed: string[]; changed: string[] };
 }
@@ -79,9 +81,12 @@ export interface PassContext {
   liveSha?: string;
   drift?: boolean;
   backupPath?: string;
-  /** what a rollback restores: the live file before this pass (or before an interrupted one) */
+  /** the live file before this pass (or before an interrupted one); a rollback goes to it only when it verified, or when nothing did */
   previous?: Buffer | null;
+  /** the new content is live (written, or already there): a failed reload or verify makes it failed content */
   written?: boolean;
+  /** the pending marker was found to announce a write that never landed */
+  pendingCleared?: boolean;
   reloads: number;
   changes?: { added: string[]; removed: string[]; changed: string[] };
   warnings: string[];
@@ -89,6 +94,9 @@ export interface PassContext {
   unresolved?: { extension: string; reason: string }[];
   /** formatted compile diagnostics of a commit that does not compile */
   diagnostics?: string[];
+  diagnosticsCount?: number;
+  /** the commit does not compile (found now, or known from an earlier pass with the same inputs) */
+  stalledCompile?: StalledCompile;
   /** set by the step that finished the pass */
   lastApplied?: LastApplied;
 }

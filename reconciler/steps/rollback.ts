@@ -1,0 +1,90 @@
+// A rollback is a deploy like any other: it goes to the last content that verified (never to less),
+// passes the empty-file guard, is reloaded and verified. With nothing verified to go back to, the file
+// is put back as the pass found it when that is a real file, and otherwise left — and the message says so.
+import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
+import { PassError, asteriskError, messageOf } from '../errors.js';
+import { findKeptContent, sha256 } from '../state.js';
+import type { PassContext } from './types.js';
+import { extensionChanges } from './wizard-file.js';
+
+export async function reload(ctx: PassContext): Promise<PassError | null> {
+  ctx.reloads++;
+  const r = await reloadAsterisk(ctx.deps.target, ctx.deps.config.asterisk);
+  return r.ok ? null : asteriskError(r, 'reload');
+}
+
+interface RollbackTarget {
+  data: Buffer;
+  /** how the message names it: "the previous file", "the last verified file (…)" */
+  what: string;
+  verified: boolean;
+}
+
+const extensionsIn = (data: Buffer): string[] => extensionChanges('', data.toString('utf8')).added;
+
+/** Where a rollback goes, or why there is nowhere to go. */
+async function rollbackTarget(ctx: PassContext): Promise<RollbackTarget | { none: string }> {
+  const last = ctx.status.lastApplied;
+  const prev = ctx.previous ?? null;
+  const prevSha = prev === null ? undefined : sha256(prev);
+  let why: string;
+  if (!last) why = 'nothing has verified on this host yet';
+  else if (last.fileSha256 === ctx.desiredSha) why = 'the last content that verified is this same content';
+  else {
+    if (prev && prevSha === last.fileSha256) return { data: prev, what: 'the previous file', verified: true };
+    const kept = await findKeptContent(ctx.deps.config.stateDir, last.fileSha256);
+    if (kept) return { data: kept.data, what: `the last verified file (commit ${last.commit.slice(0, 12)}, kept in ${kept.path})`, verified: true };
+    why = `the last verified content (commit ${last.commit.slice(0, 12)}) is no longer kept in ${ctx.deps.config.stateDir}`;
+  }
+  // nothing verified: the file as the pass found it, if it was a real one (an empty or missing file is less than Asterisk had)
+  if (prev && prevSha !== ctx.desiredSha && extensionsIn(prev).length > 0) {
+    return { data: prev, what: 'the previous file (as this pass found it; it never verified here)', verified: false };
+  }
+  const found = prev === null ? 'there was no live file before this pass' : prev.length === 0 ? 'the live file was empty before this pass'
+    : prevSha === ctx.desiredSha ? 'the live file already held this content' : 'the live file before this pass had no extensions';
+  return { none: `${why}, and ${found}` };
+}
+
+/** Roll back after `cause` (a failed reload or verify of the new file); returns the error to report. */
+export async function rollback(ctx: PassContext, cause: PassError): Promise<PassError> {
+  const { target, config, log } = ctx.deps;
+  const report = (text: string) => new PassError(cause.kind, cause.reason, `${cause.message}; ${text}`);
+  const to = await rollbackTarget(ctx);
+  if ('none' in to) {
+    log.error('rollback.none', { reason: to.none, file: config.target.liveFile });
+    return report(`NOT ROLLED BACK: ${to.none}. The failed file stays live in ${config.target.liveFile} and Asterisk has what its reload loaded; ` +
+      'fix the commit, or put a good file in place and reload by hand');
+  }
+  const expected = extensionsIn(to.data);
+  if (expected.length === 0 && !config.guards.allowEmpty) {
+    log.error('rollback.refused', { restore: to.what, reason: 'no extensions' });
+    return report(`NOT ROLLED BACK: ${to.what} has no extensions and guards.allowEmpty is off; the failed file stays live`);
+  }
+  try {
+    await target.writeFileAtomic(config.target.liveFile, to.data, config.target.mode);
+  } catch (err) {
+    log.error('rollback.write-failed', { error: messageOf(err), restore: to.what });
+    return report(`ROLLBACK FAILED: cannot write ${to.what} to ${config.target.liveFile} (${messageOf(err)}); the failed file stays live` +
+      (ctx.backupPath ? `; the file before this pass is in ${ctx.backupPath}` : ''));
+  }
+  const again = await reload(ctx);
+  if (again) {
+    log.error('rollback.done', { restored: to.what, bytes: to.data.length, reloaded: false, reloadError: again.message });
+    return report(`restored ${to.what}, but its reload failed too (${again.message})`);
+  }
+  const checked = config.verify ? await verifyRestored(ctx, expected) : 'verify is off';
+  log.warn('rollback.done', { restored: to.what, bytes: to.data.length, reloaded: true, verifiedContent: to.verified, verify: checked });
+  return report(`restored ${to.what} and reloaded it; ${checked}`);
+}
+
+/** After the rollback's reload: every extension of the restored file is loaded again. */
+async function verifyRestored(ctx: PassContext, expected: string[]): Promise<string> {
+  const shown = await showEndpoints(ctx.deps.target, ctx.deps.config.asterisk);
+  if (!shown.ok) return `its verify failed: ${asteriskError(shown, "'pjsip show endpoints'").message}`;
+  const { missing } = checkLoaded(expected, [], shown.value);
+  if (missing.length) {
+    return `but after it ${missing.length} extension${missing.length === 1 ? ' is' : 's are'} not loaded: ` +
+      `${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`;
+  }
+  return `${expected.length} endpoints verified after the rollback`;
+}
