@@ -1,5 +1,6 @@
 // Diagnostics for people (text with the source line and a caret), for tools (json) and for GitHub
 // Actions (workflow-command annotations on the PR's lines). Pure: the caller supplies texts and paths.
+import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import { keyMaterialSpans } from './passwords.js';
 import { REDACTED, type Diagnostic } from './types.js';
 
@@ -26,15 +27,21 @@ export function summaryLine(diags: readonly Diagnostic[], files: number): string
 
 export function formatText(diags: readonly Diagnostic[], o: FormatOptions): string {
   const out: string[] = [];
+  const authSpans = new Map<string, [number, number][]>();
   for (const d of diags) {
     const where = d.line ? `${o.displayPath(d.file)}:${d.line}:${d.col}` : o.displayPath(d.file);
     const sev = d.severity === 'error' ? paint(o.color, '31;1', 'error') : paint(o.color, '33;1', 'warning');
     out.push(`${paint(o.color, '1', where)}  ${paint(o.color, '36', d.code)}  ${sev}: ${d.message}`);
     const text = o.texts.get(d.file);
     if (text !== undefined && d.line > 0) {
-      const line = text.split('\n')[d.line - 1]?.replace(/\r$/, '') ?? '';
+      const lines = text.split('\n');
+      const line = lines[d.line - 1]?.replace(/\r$/, '') ?? '';
+      if (!authSpans.has(d.file)) authSpans.set(d.file, authValueSpans(text));
+      const lineStart = lines.slice(0, d.line - 1).reduce((n, l) => n + l.length + 1, 0);
+      const onLine = authSpans.get(d.file)!.filter(([a, b]) => a < lineStart + line.length && b > lineStart)
+        .map(([a, b]): [number, number] => [Math.max(0, a - lineStart), Math.min(line.length, b - lineStart)]);
       // show the line with tabs as spaces so the caret lines up, and never a password on it
-      const { shown, at } = redactLine(line.replace(/\t/g, ' '), o.secrets ?? []);
+      const { shown, at } = redactLine(line.replace(/\t/g, ' '), o.secrets ?? [], onLine);
       const col = at(d.col);
       const end = d.endLine === d.line ? at(d.endCol, true) : shown.length + 1;
       const width = Math.max(1, end - col);
@@ -56,9 +63,46 @@ const FLOW_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s,}\\]#][^,}\\]]*?)(?=[ \
 const IN_FLOW = new RegExp(`\\{[^}]*\\b(?:${CREDENTIAL})["']?[ \\t]*:`, 'i');
 const BLOCK_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s#].*?)(?=[ \\t]+#|[ \\t]*$)`, 'i');
 
+/**
+ * Where in a YAML text the scalars under an `auth:` key are, as [start, end) pairs: whatever is written
+ * there (a mistyped key's value too, flow or block, over several lines) may be a password. A text with
+ * YAML errors gives what its partial parse holds; the key patterns of redactLine still apply.
+ */
+export function authValueSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  const docs = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    const secretIn = (node: unknown, depth: number): void => {
+      if (depth > 64) return;
+      if (isAlias(node)) return secretIn(node.resolve(doc as Document), depth + 1); // the anchored text is the value
+      if (isScalar(node) && node.range) spans.push([node.range[0], node.range[1]]);
+      else if (isSeq(node)) for (const item of node.items) secretIn(item, depth + 1);
+      else if (isMap(node)) {
+        for (const pair of node.items) {
+          // `{ Hunter2 }` is a key without a value: the word itself may be the password
+          if (pair.value === null) secretIn(pair.key, depth + 1);
+          secretIn(pair.value, depth + 1);
+        }
+      }
+    };
+    const walk = (node: unknown, depth: number): void => {
+      if (depth > 64) return;
+      if (isSeq(node)) for (const item of node.items) walk(item, depth + 1);
+      else if (isMap(node)) {
+        for (const pair of node.items) {
+          if (isPair(pair) && isScalar(pair.key) && pair.key.value === 'auth') secretIn(pair.value as Node | null, 0);
+          else walk(pair.value, depth + 1);
+        }
+      }
+    };
+    walk(doc.contents, 0);
+  }
+  return spans;
+}
+
 /** A source line with every password written (secret), and where a 1-based column of the line went. */
-export function redactLine(line: string, secrets: readonly string[]): { shown: string; at: (col: number, end?: boolean) => number } {
-  const spans: [number, number][] = keyMaterialSpans(line);
+export function redactLine(line: string, secrets: readonly string[], extra: readonly [number, number][] = []): { shown: string; at: (col: number, end?: boolean) => number } {
+  const spans: [number, number][] = [...keyMaterialSpans(line), ...extra.filter(([a, b]) => b > a).map(([a, b]): [number, number] => [a, b])];
   for (const s of secrets) {
     if (s.length < 3) continue; // shorter ones would blank out ordinary text; the key pattern covers them
     for (let i = line.indexOf(s); i >= 0; i = line.indexOf(s, i + s.length)) spans.push([i, i + s.length]);

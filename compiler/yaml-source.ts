@@ -4,7 +4,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'y
 import type { Document, Node, Pair } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import { closest, finding, toDiagnostic, type Code, type Finding } from './diagnostics.js';
-import type { Diagnostic, SourceFile } from './types.js';
+import { REDACTED, type Diagnostic, type SourceFile } from './types.js';
 
 /** More aliases than this in one file is treated as an expansion attack. */
 export const MAX_ALIASES = 50;
@@ -75,6 +75,13 @@ export function nodeAt(doc: Document, path: readonly PathSegment[], key = false)
   return (node as Node | null) ?? (lastPair?.key as Node | null) ?? null;
 }
 
+/** Whether the key `name` of the mapping at `path` has a value (`a: x`, `a:`), not just the key (`{ a }`, `? a`). */
+function hasValue(doc: Document, path: readonly PathSegment[], name: string): boolean {
+  const map = nodeAt(doc, path);
+  const pair = isMap(map) ? map.items.find((p) => keyString(p.key) === name) : undefined;
+  return pair?.value !== null;
+}
+
 function keyString(k: unknown): string {
   return isScalar(k) ? String(k.value) : String(k);
 }
@@ -128,7 +135,9 @@ export function schemaFindings(parsed: ParsedYaml, errors: readonly ErrorObject[
     if (e.keyword === 'additionalProperties') {
       const name = String(e.params.additionalProperty);
       at = rangeAt(parsed.doc, [...path, name], true);
-      message = `unknown key '${name}'${path.length ? ` in ${describe(path)}` : ''}`;
+      // `auth: { Hunter2 }` is a key only to YAML: a lone word under auth: may be the password itself
+      const shown = path.includes('auth') && !hasValue(parsed.doc, path, name) ? REDACTED : `'${name}'`;
+      message = `unknown key ${shown}${path.length ? ` in ${describe(path)}` : ''}`;
       const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
       const guess = closest(name, known);
       hint = guess ? `did you mean '${guess}'?` : known.length ? `allowed keys: ${known.join(', ')}` : undefined;

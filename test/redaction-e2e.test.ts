@@ -20,10 +20,11 @@ const HAND_PW = 'Hand-Edit-Pw-Ux8p';
 const NEW_PW = 'New-Cli-Pw-Ls3f';
 const OUT_PW = ['Out-Auth-Pw-Gy6e', 'Out-Auth-Pw-Tc1o']; // outbound_auth/password, set under options:
 const URL_PW = 'Url-Token-Pw-Nb3q'; // in a git remote's URL
+const AUTH_PW = 'Hunter2xyz'; // under auth: with a mistyped key
 const AGE_PREFIX = 'AGE-SECRET-KEY-1';
 /** learnt on the way: the age identity line, the password the host generates for desk-6012 */
 const learnt: string[] = [];
-const planted = () => [...DEV_PW, SHIPPED_PW, HOST_PW, SEALED_PW, HAND_PW, NEW_PW, ...OUT_PW, URL_PW, AGE_PREFIX, ...learnt];
+const planted = () => [...DEV_PW, SHIPPED_PW, HOST_PW, SEALED_PW, HAND_PW, NEW_PW, ...OUT_PW, URL_PW, AUTH_PW, AGE_PREFIX, ...learnt];
 
 interface Run { what: string; code: number | null; stdout: string; stderr: string; allowed: string[] }
 const runs: Run[] = [];
@@ -291,6 +292,47 @@ test('a git remote with credentials in its URL: the failed fetch is reported wit
     assert.match(r.stdout, 'FetchFailed');
     assert.is(cli(['status', '--config', remote, '--format', 'json']).code, 1);
     assertNoSecretIn(readFileSync(join(f.root, 'url-state', 'status.json'), 'utf8'), 'status.json');
+  }
+});
+
+test('validate: any value under auth: (a mistyped key, flow or block) is (secret) in every format, the error still at the key', () => {
+  const dir = tempDir('pjsip-gitops-auth-');
+  try {
+    writeFileSync(join(dir, 'site.yaml'), readFileSync(join(SHIPPED, 'site.yaml'), 'utf8'));
+    const files: Record<string, [string, string, string][]> = { // file → [code, line:col, text there]
+      '6001.yaml': [['SCHEMA_UNKNOWN_KEY', '4:9', 'pass']],
+      '6002.yaml': [['SCHEMA_UNKNOWN_KEY', '5:3', 'passwd']],
+      '6003.yaml': [['SCHEMA_SIZE', '4:7', '{secret'], ['SCHEMA_UNKNOWN_KEY', '4:19', 'extra']],
+      '6004.yaml': [['SCHEMA_UNKNOWN_KEY', '4:9', AUTH_PW]], // a lone word: YAML reads a key
+    };
+    const texts: Record<string, string> = {
+      '6001.yaml': ext(6001, 'A', `{ pass: ${AUTH_PW} }`),
+      '6002.yaml': ext(6002, 'B', `\n  passwd: ${AUTH_PW}`),
+      '6003.yaml': ext(6003, 'C', `{secret: 1, extra: ${AUTH_PW}}`),
+      '6004.yaml': ext(6004, 'D', `{ ${AUTH_PW} }`),
+    };
+    for (const [name, text] of Object.entries(texts)) writeFileSync(join(dir, name), text);
+    for (const format of ['text', 'json', 'github']) {
+      const r = cli(['validate', dir, '--format', format]); // cli() fails the test if AUTH_PW is printed
+      assert.is(r.code, 1, r.stdout + r.stderr);
+      for (const [name, want] of Object.entries(files)) {
+        const lines = texts[name]!.split('\n');
+        for (const [code, at, there] of want) {
+          const [line, col] = at.split(':').map(Number) as [number, number];
+          assert.is(lines[line - 1]!.slice(col - 1, col - 1 + there.length), there, `${name} ${at} is '${there}'`);
+          const found = format === 'json'
+            ? (JSON.parse(r.stdout) as { diagnostics: { file: string; code: string; line: number; col: number }[] }).diagnostics
+              .some((d) => d.file.endsWith(name) && d.code === code && d.line === line && d.col === col)
+            : format === 'github'
+              ? r.stdout.split('\n').some((l) => l.includes(`${name},line=${line},col=${col},`) && l.includes(`title=${code}`))
+              : r.stdout.split('\n').some((l) => l.includes(`${name}:${at}  ${code}`));
+          assert.ok(found, `${format}: ${code} at ${name}:${at}\n${r.stdout}`);
+        }
+      }
+      if (format === 'text') assert.ok(r.stdout.includes('auth: { pass: (secret) }') && r.stdout.includes('passwd: (secret)'), r.stdout);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,8 +1,11 @@
-// The extension number becomes the section name as written, so only plain decimal digits get through:
-// whatever YAML would read as a different number (6e3, 0x1B5E, 6001.0, +6001, 06001) is refused at the value.
+// What a user writes is never taken for more than it is. The extension number becomes the section name
+// as written, so only plain decimal digits get through (6e3, 0x1B5E, 6001.0, +6001, 06001 are refused at
+// the value); and whatever is written under auth: is shown (secret) in a diagnostic's excerpt.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../compiler/compile.js';
+import { formatGithub, formatJson, formatText } from '../compiler/format.js';
+import type { Diagnostic } from '../compiler/types.js';
 import { extensionText } from '../reconciler/commands/new.js';
 import { SITE, posOf } from './helpers/site.js';
 
@@ -73,6 +76,51 @@ test('`new 06001` writes the number quoted, so the file it creates compiles to [
   const r = compileOne('06001.yaml', extensionText('06001', 'Desk', { password: 'Maja1234' }));
   assert.ok(r.ok, r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`).join(', '));
   if (r.ok) assert.ok(r.model.extensions.some((e) => e.number === '06001'));
+});
+
+const PW = 'Hunter2xyz';
+const AUTH_CASES: { name: string; auth: string; code: string; at: string }[] = [
+  { name: 'flow, mistyped key', auth: `{ pass: ${PW} }`, code: 'SCHEMA_UNKNOWN_KEY', at: 'pass' },
+  { name: 'block, mistyped key', auth: `\n  passwd: ${PW}`, code: 'SCHEMA_UNKNOWN_KEY', at: 'passwd' },
+  { name: 'a second key', auth: `{secret: 1, extra: ${PW}}`, code: 'SCHEMA_UNKNOWN_KEY', at: 'extra' },
+  { name: 'quoted, with a comment', auth: `{ pasword: "${PW}" }  # dev`, code: 'SCHEMA_UNKNOWN_KEY', at: 'pasword' },
+  { name: 'a lone word', auth: `{ ${PW} }`, code: 'SCHEMA_UNKNOWN_KEY', at: PW },
+  { name: 'a plain scalar', auth: PW, code: 'SCHEMA_TYPE', at: PW },
+  { name: 'a list', auth: `[${PW}]`, code: 'SCHEMA_TYPE', at: `[${PW}` },
+  { name: 'nested', auth: `{ password: { value: ${PW} } }`, code: 'SCHEMA_TYPE', at: '{ value' },
+];
+
+for (const c of AUTH_CASES) {
+  test(`auth: ${c.name}: the value is (secret) in text, json and github output; the error stays at ${c.at}`, () => {
+    const text = extText('6001', c.auth);
+    const r = compileOne('6001.yaml', text);
+    const d = r.diagnostics.find((x) => x.code === c.code);
+    assert.ok(d, r.diagnostics.map((x) => x.code).join(','));
+    assert.is(`${d!.line}:${d!.col}`, posOf(text, c.at));
+    const texts = new Map([['6001.yaml', text]]);
+    const shown = [
+      formatText(r.diagnostics, { displayPath: (f) => f, texts, color: false }),
+      formatJson(r.diagnostics, { displayPath: (f) => f }),
+      formatGithub(r.diagnostics, { displayPath: (f) => f }),
+    ];
+    for (const out of shown) assert.not.ok(out.includes(PW), out);
+    assert.ok(shown[0]!.includes(`6001.yaml:${d!.line}:${d!.col}`));
+    assert.ok(shown[0]!.includes('(secret)'), shown[0]);
+  });
+}
+
+test('auth: a value over several lines, and an alias of it, are (secret) on every line an excerpt shows', () => {
+  const text = 'auth:\n  passwd: Hunter2\n    xyzmore\n  block: |\n    Blocky-Pw-9x\nname: *a\nextension: 6001\n';
+  const withAnchor = text.replace('passwd: Hunter2', 'passwd: &a Hunter2');
+  for (const t of [text, withAnchor]) {
+    const texts = new Map([['6001.yaml', t]]);
+    const at = (line: number, col: number): Diagnostic => ({ code: 'SCHEMA_INVALID', severity: 'error', file: '6001.yaml', line, col, endLine: line, endCol: col + 3, message: 'm' });
+    const out = formatText([at(2, 3), at(3, 5), at(5, 5), at(6, 7)], { displayPath: (f) => f, texts, color: false });
+    for (const secret of ['Hunter2', 'xyzmore', 'Blocky-Pw-9x']) assert.not.ok(out.includes(secret), out);
+    assert.ok(out.includes('   2 |   passwd: (secret)') || out.includes('   2 |   passwd: &a (secret)'), out);
+    assert.ok(out.includes('   3 | (secret)'), out);
+    assert.ok(out.includes('   6 | name: *a'), out);
+  }
 });
 
 test.run();
