@@ -1,6 +1,6 @@
 // The optional HTTP endpoints of the running reconciler, on loopback only: the status holds the
 // commit and the PBX's state, which is nobody else's business. A reverse proxy or an SSH tunnel
-// can publish them when a monitoring host needs them.
+// can publish them when a monitoring host needs them (a proxy must send a loopback Host: see route).
 //   GET /healthz  200 while the loop is alive (see Health in loop.ts), 503 when it is stuck
 //   GET /readyz   200 when the last pass left the condition Ready, 503 otherwise
 //   GET /status   the status file as JSON, plus `reconciler`: pid, start time and the loop's health
