@@ -144,6 +144,7 @@ export function readExtension(p: ParsedYaml): ExtensionInput {
 
 /** Most digits an extension number may have: the schema's pattern `^[0-9]{1,20}$`. */
 const MAX_DIGITS = 20;
+const PLAIN_NUMBER = new RegExp(`^(?:0|[1-9][0-9]{0,${MAX_DIGITS - 1}})$`);
 
 /**
  * The section is named by the number's text, while the schema checked its YAML value: `6e3`, `0x1B5E`,
@@ -155,7 +156,7 @@ function numberProblem(p: ParsedYaml, at: Loc): Finding | undefined {
   if (isAlias(node)) node = node.resolve(p.doc) ?? null;
   if (!isScalar(node) || typeof node.value !== 'number') return undefined;
   const text = typeof node.source === 'string' ? node.source : String(node.value);
-  if (new RegExp(`^(?:0|[1-9][0-9]{0,${MAX_DIGITS - 1}})$`).test(text)) return undefined;
+  if (PLAIN_NUMBER.test(text)) return undefined;
   const plain = Number.isSafeInteger(node.value) && node.value >= 0 ? String(node.value) : undefined;
   let hint: string;
   if (/^[0-9]+$/.test(text) && text.length > MAX_DIGITS) hint = `an extension number has at most ${MAX_DIGITS} digits`;
