@@ -4,11 +4,11 @@
 // not exist yet. Our own writes are told apart by content: a file whose sha256 is the one the
 // reconciler expects is no drift, whoever touched it. Local and docker targets only: over SSH the
 // pass compares the file every time.
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { LoopLog } from './loop.js';
 import { sha256 } from './state.js';
+import { readRegularFile } from './targets/regular-file.js';
 
 export interface DriftEvent {
   file: string;
@@ -45,12 +45,9 @@ export function isOwnTempFile(name: string, liveName: string): boolean {
 }
 
 async function fileSha256(path: string): Promise<string | null> {
-  try {
-    return sha256(await readFile(path));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  // a FIFO or device at the live path is refused, not read: a read would block this chain for good
+  const bytes = await readRegularFile(path);
+  return bytes === null ? null : sha256(bytes);
 }
 
 export async function startDriftWatch(opts: DriftWatchOptions): Promise<DriftWatch> {

@@ -2,6 +2,7 @@
 // wait for a new commit (or a fix on the host); failed → the change was rolled back, a new commit
 // or a human is needed. This is the one place that turns raw git/child-process output into those.
 import type { AsteriskFailure } from './asterisk.js';
+import { FileTypeError } from './targets/regular-file.js';
 
 export type ErrorKind = 'transient' | 'stalled' | 'failed';
 
@@ -12,7 +13,7 @@ export type Reason =
   | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
   | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
-  | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'Internal';
+  | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'LiveFileNotRegular' | 'LiveFileTooLarge' | 'Internal';
 
 export class PassError extends Error {
   constructor(
@@ -43,9 +44,17 @@ export function fetchError(err: unknown, repo: string): PassError {
 const REFUSED_KINDS = new Set(['missing-pin', 'bad-pin', 'host-key-mismatch', 'auth-refused', 'private-key']);
 const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 
+/** A live path that is no regular file (or is huge) is a configuration error: stalled, never retried as transient. */
+export function liveFileError(err: unknown): unknown {
+  if (!(err instanceof FileTypeError)) return err;
+  return stalled(err.problem === 'too-large' ? 'LiveFileTooLarge' : 'LiveFileNotRegular', err.message);
+}
+
 /** A Target failure (reading or writing the live file, connecting): refused → stalled, otherwise transient. */
 export function targetError(err: unknown, what: string, transientReason: Reason = 'TargetUnreachable'): PassError {
+  // the target already sorted it (e.g. LiveFileNotRegular, stalled): keep its kind and reason
   if (err instanceof PassError) return err;
+  if (err instanceof FileTypeError) return liveFileError(err) as PassError;
   const e = err as { kind?: string; code?: string | number };
   if ((e?.kind && REFUSED_KINDS.has(e.kind)) || (typeof e?.code === 'string' && REFUSED_CODES.has(e.code)) || e?.code === 3) {
     return stalled('TargetRefused', `${what}: ${messageOf(err)}; fix the access, then the next pass retries`);

@@ -1,10 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
+import { PassError } from '../reconciler/errors.js';
 import { classifySshError, connectSsh, shellQuote, SshError, type SshTarget, type SshTargetConfig } from '../reconciler/targets/ssh.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
 import { createFakeAsterisk, fakeProcesses, type FakeAsterisk } from './helpers/fake-asterisk.js';
@@ -182,6 +184,66 @@ test('a failed write (missing directory) rejects and leaves nothing behind', asy
   assert.instance(err, SshError);
   assert.is(classifySshError(err).transient, false);
 });
+
+/** the error `p` ends with; a hang beyond the bound fails the test instead of stalling it */
+async function refusal(p: Promise<unknown>, boundMs = 20_000): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise((resolve) => { timer = setTimeout(() => resolve(new Error('HUNG: did not end by itself')), boundMs); });
+  try {
+    return await Promise.race([rejection(p), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function assertNotRegular(err: unknown): void {
+  assert.instance(err, PassError, String(err));
+  assert.equal([(err as PassError).kind, (err as PassError).reason], ['stalled', 'LiveFileNotRegular']);
+}
+
+test('a FIFO or a directory at the live path: read and write refused (stalled LiveFileNotRegular), promptly', async () => {
+  const t = await connect();
+  const fifo = join(sshd.dir, 'fifo-pjsip_wizard.conf');
+  assert.is(spawnSync('mkfifo', [fifo]).status, 0);
+  assertNotRegular(await refusal(t.readFile(fifo)));
+  assertNotRegular(await refusal(t.writeFileAtomic(fifo, Buffer.from('x\n'), 0o640)));
+  assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is left as it was');
+  const linkToFifo = join(sshd.dir, 'link-to-fifo.conf');
+  symlinkSync(fifo, linkToFifo);
+  assertNotRegular(await refusal(t.readFile(linkToFifo)));
+  const dir = join(sshd.dir, 'dir-pjsip_wizard.conf');
+  mkdirSync(dir);
+  assertNotRegular(await refusal(t.readFile(dir)));
+  assertNotRegular(await refusal(t.writeFileAtomic(dir, Buffer.from('x\n'), 0o640)));
+  // the session still works after the refusals
+  assert.is(await t.readFile(join(sshd.dir, 'no-such-file')), null);
+});
+
+for (const which of ['posix-rename', 'mv -f'] as const) {
+  test(`a symlink at the live path (${which}): the target gets the new bytes, the link stays, owner and mode kept`, async () => {
+    const s = which === 'posix-rename' ? sshd : fallbackSshd;
+    const t = await connect(s);
+    mkdirSync(join(s.dir, 'cm'), { recursive: true });
+    mkdirSync(join(s.dir, 'etc'), { recursive: true });
+    const target = join(s.dir, 'cm', 'pjsip_wizard.conf');
+    const live = join(s.dir, 'etc', 'pjsip_wizard.conf');
+    writeFileSync(target, '[old]\n');
+    chmodSync(target, 0o604);
+    const asRoot = process.getuid?.() === 0; // sshd runs as this user: only root may give a file away
+    if (asRoot) chownSync(target, 4321, 4322);
+    symlinkSync('../cm/pjsip_wizard.conf', live);
+    assert.equal(await t.readFile(live), Buffer.from('[old]\n'));
+    await t.writeFileAtomic(live, Buffer.from('[new]\n'), 0o640);
+    assert.ok(lstatSync(live).isSymbolicLink(), 'the link stays a link');
+    assert.is(readlinkSync(live), '../cm/pjsip_wizard.conf');
+    assert.is(readFileSync(target, 'utf8'), '[new]\n');
+    const st = statSync(target);
+    assert.is(st.mode & 0o7777, 0o604, 'the target keeps its mode');
+    if (asRoot) assert.equal([st.uid, st.gid], [4321, 4322], 'the target keeps its owner');
+    assert.equal(readdirSync(join(s.dir, 'cm')), ['pjsip_wizard.conf'], 'no temp file left');
+    assert.equal(readdirSync(join(s.dir, 'etc')), ['pjsip_wizard.conf']);
+  });
+}
 
 test('the session killed mid-upload leaves the old file live and intact', async () => {
   const t = await connect();

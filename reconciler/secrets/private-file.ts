@@ -1,10 +1,15 @@
 // Files only root (or the reconciler's user) may read: the host secrets file and the age identity.
 // Reading refuses a file others can read; writing is atomic and never leaves a readable copy.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../targets/local.js';
+import { FileTypeError, fileKind, readRegularFile, type FileProblem } from '../targets/regular-file.js';
+
+/** a secrets file or age identity is a few KiB; this only keeps a wrong path from filling memory */
+const MAX_PRIVATE_FILE_BYTES = 16 * 1024 * 1024;
 
 export class PrivateFileError extends Error {
-  constructor(message: string, readonly missing = false) {
+  /** `problem`: the path is no regular file, or is too large to be one of ours */
+  constructor(message: string, readonly missing = false, readonly problem?: FileProblem) {
     super(message);
     this.name = 'PrivateFileError';
   }
@@ -23,22 +28,29 @@ function statError(path: string, err: unknown): PrivateFileError {
   return new PrivateFileError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`, code === 'ENOENT');
 }
 
-/** The file's text, or an error when it is missing or group/world can read it (`chmod 600` fixes that). */
+/**
+ * The file's text, or an error when it is missing, not a regular file (a FIFO or device would block or
+ * never end: refused before it is opened, reads bounded) or group/world can read it (`chmod 600` fixes that).
+ */
 export async function readPrivateFile(path: string): Promise<string> {
   let mode: number;
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new PrivateFileError(`${path} is not a regular file`);
+    if (!st.isFile()) throw new PrivateFileError(`${path} is ${fileKind(st)}, not a regular file: refusing to read it`, false, 'not-regular');
     mode = st.mode;
   } catch (err) {
     throw statError(path, err);
   }
   refuseOpenMode(path, mode);
+  let bytes: Buffer | null;
   try {
-    return await readFile(path, 'utf8');
+    bytes = await readRegularFile(path, MAX_PRIVATE_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileTypeError) throw new PrivateFileError(err.message, false, err.problem);
     throw new PrivateFileError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  if (bytes === null) throw new PrivateFileError(`cannot read ${path}: no such file`, true);
+  return bytes.toString('utf8');
 }
 
 /** Replace `path` with mode 0600 atomically (the temp file is 0600 from its creation). */

@@ -2,7 +2,7 @@
 // is on the host and bind-mounted into the container, so files go through the host like LocalTarget;
 // commands run as `docker exec <container> <argv…>`.
 import type { ExecResult, Target } from '../target.js';
-import { readFileOrNull, runProcess, writeFileAtomic, type ExecOptions } from './local.js';
+import { readFileOrNull, runProcess, writeLiveFile, type ExecOptions } from './local.js';
 
 export interface DockerTargetOptions extends ExecOptions {
   container: string;
@@ -35,7 +35,7 @@ export class DockerTarget implements Target {
   }
 
   writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
-    return writeFileAtomic(path, data, mode);
+    return writeLiveFile(path, data, mode);
   }
 
   // On timeout the docker CLI is killed; Docker does not pass that on, so a wedged command inside

@@ -3,9 +3,12 @@
 // process group, so a timeout kills the command and everything it started.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { liveFileError } from '../errors.js';
 import type { ExecResult, Target } from '../target.js';
+import { pidExists } from '../process-identity.js';
+import { readRegularFile, resolveWritePath } from './regular-file.js';
 
 export interface ExecOptions {
   /** variables added to the child's environment (which otherwise holds only PATH, HOME and LANG) */
@@ -157,14 +160,7 @@ async function removeDeadWritersTemps(dir: string): Promise<void> {
 }
 
 /** Whether a process with this pid exists (EPERM: it does, under another user). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const pidAlive = pidExists;
 
 /** As root, give the new file the old one's owner and group (Asterisk reads it through its group). */
 async function keepOwner(handle: FileHandle, path: string): Promise<void> {
@@ -177,13 +173,28 @@ async function keepOwner(handle: FileHandle, path: string): Promise<void> {
   }
 }
 
+/** The live file's bytes, or null when missing; not a regular file (FIFO, device, directory) → a stalled PassError. */
 export async function readFileOrNull(path: string): Promise<Buffer | null> {
   try {
-    return await readFile(path);
+    return await readRegularFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    throw liveFileError(err);
   }
+}
+
+/**
+ * Replaces the live file atomically. A symlink there stays a link and its target gets the new bytes
+ * (temp file beside the target, the target's owner and mode kept); anything but a regular file is refused.
+ */
+export async function writeLiveFile(path: string, data: Buffer, mode: number): Promise<void> {
+  let where;
+  try {
+    where = await resolveWritePath(path);
+  } catch (err) {
+    throw liveFileError(err);
+  }
+  const keepMode = where.viaLink && where.existing ? where.existing.mode & 0o7777 : mode;
+  await writeFileAtomic(where.real, data, keepMode);
 }
 
 export class LocalTarget implements Target {
@@ -196,7 +207,7 @@ export class LocalTarget implements Target {
   }
 
   writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
-    return writeFileAtomic(path, data, mode);
+    return writeLiveFile(path, data, mode);
   }
 
   exec(argv: string[], timeoutMs: number): Promise<ExecResult> {

@@ -3,8 +3,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import { Client, type ClientChannel, type SFTPWrapper, type Stats } from 'ssh2';
+import { liveFileError } from '../errors.js';
 import type { ExecResult, Target } from '../target.js';
+import { fileKind, MAX_FILE_BYTES, notRegular, tooLarge } from './regular-file.js';
 
 export interface SshTargetConfig {
   host: string;
@@ -68,6 +70,8 @@ const SFTP_OP_UNSUPPORTED = 8;
 const MAX_OUTPUT = 8 * 1024 * 1024;
 const WRITE_CHUNK = 256 * 1024;
 const WRITE_WINDOW = 8;
+const READ_CHUNK = 256 * 1024;
+const MAX_LINK_HOPS = 40;
 
 function sftpCall<T>(fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -119,32 +123,100 @@ export class SshTarget implements Target {
     return this.sftpSession;
   }
 
+  /** an SFTP call whose failure is reported as `what` failing; null for "no such file" when asked */
+  private op<T>(what: string, fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T>;
+  private op<T>(what: string, fn: (cb: (err: Error | undefined | null, value?: T) => void) => void, missing: null): Promise<T | null>;
+  private op<T>(what: string, fn: (cb: (err: Error | undefined | null, value?: T) => void) => void, missing?: null): Promise<T | null> {
+    return this.call<T>(fn).catch((err: unknown) => {
+      if (missing === null && (err as { code?: unknown }).code === SFTP_NO_SUCH_FILE) return null;
+      throw this.wrap(err, what);
+    });
+  }
+
+  /**
+   * The live file through symlinks; anything but a regular file is refused (stalled) before it is
+   * opened, and every read is bounded. sftp-server opens without O_NONBLOCK, so the type check
+   * before the open is what keeps a FIFO from blocking the session; the handle is checked again.
+   */
   async readFile(path: string): Promise<Buffer | null> {
     const sftp = await this.sftp();
+    const what = `read ${path}`;
+    const st = await this.op<Stats>(what, (cb) => sftp.stat(path, cb), null);
+    if (st === null) return null;
+    if (!st.isFile()) throw liveFileError(notRegular(path, fileKind(st)));
+    if ((st.size ?? 0) > MAX_FILE_BYTES) throw liveFileError(tooLarge(path, MAX_FILE_BYTES));
+    const handle = await this.op<Buffer>(what, (cb) => sftp.open(path, 'r', cb), null);
+    if (handle === null) return null;
     try {
-      return await this.call<Buffer>((cb) => sftp.readFile(path, cb));
-    } catch (err) {
-      if ((err as { code?: unknown }).code === SFTP_NO_SUCH_FILE) return null;
-      throw this.wrap(err, `read ${path}`);
+      const fst = await this.op<Stats>(what, (cb) => sftp.fstat(handle, cb));
+      if (!fst.isFile()) throw liveFileError(notRegular(path, fileKind(fst)));
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        // one byte past the cap at most: a file grown beyond it is refused, never cut
+        const buf = Buffer.alloc(Math.min(READ_CHUNK, MAX_FILE_BYTES + 1 - total));
+        const n = await this.op<number>(what, (cb) => sftp.read(handle, buf, 0, buf.length, total, cb));
+        if (!n) break;
+        chunks.push(buf.subarray(0, n));
+        total += n;
+        if (total > MAX_FILE_BYTES) throw liveFileError(tooLarge(path, MAX_FILE_BYTES));
+      }
+      return Buffer.concat(chunks, total);
+    } finally {
+      await this.call((cb) => sftp.close(handle, cb)).catch(() => undefined);
     }
   }
 
+  /** Where a write of `path` goes: through symlinks to the file at the end of the chain (see regular-file.ts). */
+  private async writePath(sftp: SFTPWrapper, path: string): Promise<{ real: string; viaLink: boolean; existing: Stats | null }> {
+    const what = `write ${path}`;
+    let p = path;
+    let viaLink = false;
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+      const st = await this.op<Stats>(what, (cb) => sftp.lstat(p, cb), null);
+      const dir = posix.dirname(p);
+      if (st === null) {
+        const real = viaLink ? posix.join(await this.op<string>(what, (cb) => sftp.realpath(dir, cb)), posix.basename(p)) : p;
+        return { real, viaLink, existing: null };
+      }
+      if (!st.isSymbolicLink()) {
+        if (!st.isFile()) throw liveFileError(notRegular(p === path ? path : `${path} (→ ${p})`, fileKind(st)));
+        return { real: viaLink ? await this.op<string>(what, (cb) => sftp.realpath(p, cb)) : p, viaLink, existing: st };
+      }
+      viaLink = true;
+      const link = await this.op<string>(what, (cb) => sftp.readlink(p, cb));
+      // relative to the link's real directory, so a '..' in it means what the kernel makes of it
+      p = link.startsWith('/') ? link : posix.join(await this.op<string>(what, (cb) => sftp.realpath(dir, cb)), link);
+    }
+    throw new SshError('remote-refused', `${this.describe}: ${what}: too many levels of symbolic links`);
+  }
+
+  /**
+   * Atomic replace (temp file beside the file, posix-rename). A symlink at `path` stays a link and
+   * its target gets the new bytes, keeping the target's mode (and owner, where the SSH user may set it).
+   */
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
     const sftp = await this.sftp();
-    const dir = posix.dirname(path);
-    const name = posix.basename(path);
+    const where = await this.writePath(sftp, path);
+    const keep = where.viaLink ? where.existing : null;
+    const dir = posix.dirname(where.real);
+    const name = posix.basename(where.real);
     await this.removeStaleTemps(sftp, dir, name);
     const tmp = posix.join(dir, `.${name}.pjsip-gitops-${randomBytes(6).toString('hex')}.tmp`);
     let handle: Buffer | undefined;
     try {
       handle = await this.call<Buffer>((cb) => sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
       await this.upload(sftp, handle, data);
-      await this.call((cb) => sftp.fchmod(handle!, mode, cb));
+      if (keep && keep.uid !== undefined && keep.gid !== undefined) {
+        // only root may give a file away: an unprivileged SSH user's file stays its own, as for a plain live file
+        await this.call((cb) => sftp.fchown(handle!, keep.uid, keep.gid, cb)).catch(() => undefined);
+      }
+      await this.call((cb) => sftp.fchmod(handle!, keep ? keep.mode & 0o7777 : mode, cb));
       await this.fsync(sftp, handle);
       const h = handle;
       handle = undefined;
       await this.call((cb) => sftp.close(h, cb));
-      await this.renameOver(sftp, tmp, path);
+      await this.renameOver(sftp, tmp, where.real);
     } catch (err) {
       if (handle) await this.call((cb) => sftp.close(handle!, cb)).catch(() => undefined);
       await this.call((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
