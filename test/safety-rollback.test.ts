@@ -73,7 +73,7 @@ test('without the verified copy (an older state dir), the newest backup holding 
   // the first failure backs the good file up and restores it from the live bytes
   assert.is((await f.pass()).reason, 'VerifyFailed');
   assert.equal(f.live(), good);
-  rmSync(verifiedCopyPath(f.stateDir));
+  rmSync(verifiedCopyPath(f.stateDir), { force: true });
   rmSync(f.liveFile);
   const r = await runPass(f.deps, { trigger: 'sighup' });
   assert.is(r.reason, 'VerifyFailed', r.message);

@@ -56,12 +56,12 @@ for (const c of cases) {
     const dir = join(root, c.name.replace(/\W+/g, '-'));
     mkdirSync(dir, { recursive: true });
     writeFileSync(statusPath(dir), JSON.stringify(c.raw));
-    const { status, repairs } = await readStatusChecked(dir);
-    assert.ok(repairs.some((r) => c.repaired.test(r)), repairs.join(' | '));
-    c.check(status);
     const r = cli(dir);
     assert.is(r.code, c.exit, r.err + r.out);
     assert.match(r.err, /malformed parts/);
+    const { status, repairs } = await readStatusChecked(dir);
+    assert.ok(repairs.some((x) => c.repaired.test(x)), repairs.join(' | '));
+    c.check(status);
     // a pass recorded on it: the file is whole again
     await recordPass(dir, { result: entry({ trigger: 'after-repair', startedAt: '2026-01-03T00:00:00.000Z' }) });
     const after = await readStatusChecked(dir);
