@@ -71,8 +71,8 @@ export async function clearStaleGitLocks(dir: string): Promise<string[]> {
 export async function ensureClone(repo: string, dir: string, options: GitOptions = {}): Promise<SimpleGit> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const git = createGit(dir, options);
-  if (!existsSync(join(dir, '.git', 'HEAD'))) {
-    // a killed `git init` can leave a partial .git: start that one again
+  if (!existsSync(join(dir, '.git', 'HEAD')) || !existsSync(join(dir, '.git', 'config'))) {
+    // a killed `git init` can leave a partial .git (no HEAD, or no config): start that one again
     await rm(join(dir, '.git'), { recursive: true, force: true });
     await git.raw(['init', '--quiet']);
   } else {

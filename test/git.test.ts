@@ -73,6 +73,11 @@ test('a half-made .git (killed git init) is made again', async () => {
   mkdirSync(join(checkout, '.git'), { recursive: true });
   const git = await ensureClone(remote.bare, checkout);
   assert.is(await fetchAndReset(git, 'main'), head);
+  // HEAD written, config not yet
+  rmSync(join(checkout, '.git'), { recursive: true, force: true });
+  mkdirSync(join(checkout, '.git'), { recursive: true });
+  writeFileSync(join(checkout, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  assert.is(await fetchAndReset(await ensureClone(remote.bare, checkout), 'main'), head);
 });
 
 test('ensureClone fixes a changed remote URL', async () => {
