@@ -1,13 +1,29 @@
 // Runs every test/**/*.test.ts file in its own Node process (so one open handle cannot hang the
 // suite), two at a time, and ends with the one line CI reads: "N passed, N failed".
 // uvu prints Total/Passed/Skipped only; failed = Total - Passed - Skipped.
+// `--real` runs only the real-Asterisk tier (test/real/); without a build that tier is skipped with
+// one line, except under CI (CI=true) or with --real, where a missing build is a failure.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;
+const args = process.argv.slice(2);
+const realOnly = args.includes('--real');
+const pattern = args.find((a) => !a.startsWith('--'));
+const filter = pattern ? new RegExp(pattern) : null;
+const REAL_DIR = join(root, 'test', 'real') + sep;
+
+// the same lookup as findAsterisk() in test/helpers/real-asterisk.ts
+function asteriskBuild() {
+  const x = (p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } };
+  if (process.env.ASTERISK_BIN) return x(process.env.ASTERISK_BIN) ? process.env.ASTERISK_BIN : null;
+  const prefix = process.env.ASTERISK_PREFIX || join(homedir(), '.cache', 'asterisk-22.10.1');
+  const bin = join(prefix, 'sbin', 'asterisk');
+  return x(bin) && existsSync(join(prefix, '.build-complete')) ? bin : null;
+}
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 240_000);
 const PARALLEL = Number(process.env.TEST_PARALLEL ?? 2);
 
@@ -58,10 +74,21 @@ function runFile(file) {
   });
 }
 
-const files = findTests(join(root, 'test')).filter((f) => !filter || filter.test(f));
-const queue = [...files];
+let files = findTests(join(root, 'test')).filter((f) => (!filter || filter.test(f)) && (!realOnly || f.startsWith(REAL_DIR)));
 let passed = 0, failed = 0;
 const failedFiles = [];
+let tierNote = '';
+if (files.some((f) => f.startsWith(REAL_DIR)) && !asteriskBuild()) {
+  files = files.filter((f) => !f.startsWith(REAL_DIR));
+  const why = 'no Asterisk 22.10.1 build found (run ../shared/asterisk/build.sh or set ASTERISK_BIN)';
+  if (process.env.CI === 'true' || realOnly) {
+    tierNote = `real-Asterisk tier FAILED: ${why}\n`;
+    failed += 1;
+  } else {
+    tierNote = `real-Asterisk tier SKIPPED: ${why}\n`;
+  }
+}
+const queue = [...files];
 async function worker() {
   for (let f = queue.shift(); f; f = queue.shift()) {
     const r = await runFile(f);
@@ -73,5 +100,5 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Math.max(1, PARALLEL) }, worker));
 if (failedFiles.length) process.stdout.write(`\nfailing files: ${failedFiles.join(', ')}\n`);
-process.stdout.write(`${passed} passed, ${failed} failed\n`);
-process.exitCode = failed === 0 && files.length > 0 ? 0 : 1;
+process.stdout.write(`${tierNote}${passed} passed, ${failed} failed\n`);
+process.exitCode = failed === 0 && (files.length > 0 || tierNote !== '') ? 0 : 1;
