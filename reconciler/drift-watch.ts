@@ -8,7 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { LoopLog } from './loop.js';
 import { sha256 } from './state.js';
-import { readRegularFile } from './targets/regular-file.js';
+import { readRegularFile } from './io/regular-file.js';
 
 export interface DriftEvent {
   file: string;

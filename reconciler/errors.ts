@@ -2,7 +2,7 @@
 // wait for a new commit (or a fix on the host); failed → the change was rolled back, a new commit
 // or a human is needed. This is the one place that turns raw git/child-process output into those.
 import type { AsteriskFailure } from './asterisk.js';
-import { FileTypeError } from './targets/regular-file.js';
+import { FileTypeError } from './io/regular-file.js';
 
 export type ErrorKind = 'transient' | 'stalled' | 'failed';
 

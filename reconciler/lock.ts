@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import type { Logger } from './log.js';
-import { ownIdentity, pidExists, processLive, type RecordedProcess } from './process-identity.js';
+import { ownIdentity, pidExists, processLive, type RecordedProcess } from './io/process-identity.js';
 
 export interface LockHolder extends RecordedProcess {
   startedAt: string;

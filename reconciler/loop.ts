@@ -2,13 +2,13 @@
 // reached a verdict, an exponential backoff after a transient failure. A trigger (SIGHUP, a drift
 // event) starts a pass at once, or right after the pass in hand. stop() lets the pass in hand
 // finish and starts no other: a pass cut short could leave a rollback half done.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Backoff, DEFAULT_BACKOFF, jitteredInterval, type BackoffPolicy } from './backoff.js';
 import type { Health } from './http.js';
 import { isLive, readLockHolder } from './lock.js';
-import { identifiedForSignal, matchProcess, ownIdentity, type RecordedProcess } from './process-identity.js';
+import { identifiedForSignal, matchProcess } from './io/process-identity.js';
+import { pidFilePath, readPidFile, type LoopPidFile } from './io/pid-file.js';
 
 /** What the loop needs to know of a pass (structurally a subset of PassResult in pass.ts). */
 export interface LoopPassResult {
@@ -206,50 +206,6 @@ export class ReconcileLoop<R extends LoopPassResult = LoopPassResult> {
       // setTimeout fires at once beyond 2^31-1 ms (24.8 days): cap it, the pass just comes earlier
       this.#timer = setTimeout(() => finish({ reason: after }), Math.min(delayMs, MAX_TIMER_MS));
     });
-  }
-}
-
-// The running loop's pid file, `<stateDir>/reconcile.pid`: `reconcile --now` signals this pid. The
-// lock alone is not enough: a one-shot `apply` holds it too, and SIGHUP would simply kill that.
-// It records the process identity (start time, boot id): a pid reused by another program after a
-// crash or a reboot is never signalled.
-
-export interface LoopPidFile extends RecordedProcess {
-  startedAt: string;
-  hostname: string;
-}
-
-export function pidFilePath(stateDir: string): string {
-  return join(stateDir, 'reconcile.pid');
-}
-
-/** written only after the SIGHUP handler is installed, so a --now never kills a starting loop */
-export async function writePidFile(stateDir: string): Promise<LoopPidFile> {
-  const me: LoopPidFile = { ...ownIdentity(), startedAt: new Date().toISOString(), hostname: hostname() };
-  const path = pidFilePath(stateDir);
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(me) + '\n', { mode: 0o644 });
-  await rename(temp, path);
-  return me;
-}
-
-/** removes the pid file if it is still ours */
-export async function removePidFile(stateDir: string): Promise<void> {
-  const cur = await readPidFile(stateDir);
-  if (cur?.pid === process.pid && cur.hostname === hostname()) await rm(pidFilePath(stateDir), { force: true });
-}
-
-export async function readPidFile(stateDir: string): Promise<LoopPidFile | null> {
-  try {
-    const v = JSON.parse(await readFile(pidFilePath(stateDir), 'utf8')) as Partial<LoopPidFile>;
-    if (typeof v.pid !== 'number' || typeof v.hostname !== 'string') return null;
-    return {
-      pid: v.pid, startedAt: String(v.startedAt ?? ''), hostname: v.hostname,
-      ...(typeof v.procStartTime === 'string' ? { procStartTime: v.procStartTime } : {}),
-      ...(typeof v.bootId === 'string' ? { bootId: v.bootId } : {}),
-    };
-  } catch {
-    return null;
   }
 }
 

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repairStatus } from './status-repair.js';
 import type { PassResult, PassOutcome, Condition } from './steps/types.js';
-import { writeFileAtomic } from './targets/local.js';
+import { writeFileAtomic } from './io/atomic-write.js';
 
 export interface LastApplied {
   commit: string;

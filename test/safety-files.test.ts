@@ -11,7 +11,7 @@ import { PassError } from '../reconciler/errors.ts';
 import { openSecretStore, SecretsFileError } from '../reconciler/secrets/store.ts';
 import { PrivateFileError, readPrivateFile } from '../reconciler/secrets/private-file.ts';
 import { LocalTarget } from '../reconciler/targets/local.ts';
-import { MAX_FILE_BYTES } from '../reconciler/targets/regular-file.ts';
+import { MAX_FILE_BYTES } from '../reconciler/io/regular-file.ts';
 import { createFakeAsterisk } from './helpers/fake-asterisk.ts';
 import { createRemote, tempDir } from './helpers/git.ts';
 

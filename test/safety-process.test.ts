@@ -8,8 +8,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, LockHeldError, readLockHolder } from '../reconciler/lock.ts';
-import { pidFilePath, runningLoop, writePidFile } from '../reconciler/loop.ts';
-import { bootId, matchProcess, processStartTime, startTimeOfStat } from '../reconciler/process-identity.ts';
+import { pidFilePath, writePidFile } from '../reconciler/io/pid-file.ts';
+import { runningLoop } from '../reconciler/loop.ts';
+import { bootId, matchProcess, processStartTime, startTimeOfStat } from '../reconciler/io/process-identity.ts';
 import { createFakeAsterisk } from './helpers/fake-asterisk.ts';
 import { createRemote, tempDir } from './helpers/git.ts';
 

@@ -12,7 +12,7 @@ import { createRemote, tempDir, type TestRemote } from './helpers/git.ts';
 import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.ts';
 import { startSshd } from './helpers/sshd.ts';
 import { readStatus } from '../reconciler/state.ts';
-import { pidFilePath } from '../reconciler/loop.ts';
+import { pidFilePath } from '../reconciler/io/pid-file.ts';
 
 const EXTENSIONS = new URL('../extensions/', import.meta.url);
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { reload, showEndpoints } from '../reconciler/asterisk.js';
 import { DockerTarget } from '../reconciler/targets/docker.js';
-import { childEnv, LocalTarget } from '../reconciler/targets/local.js';
+import { childEnv } from '../reconciler/io/process.js';
+import { LocalTarget } from '../reconciler/targets/local.js';
 import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.js';
 
 const dirs: string[] = [];

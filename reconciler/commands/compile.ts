@@ -1,6 +1,6 @@
 // `pjsip-gitops compile [dir] [-o file]`: write pjsip_wizard.conf (stdout without -o).
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../targets/local.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { compileDir, parseFormat, renderDiagnostics, runCommand, UsageError, useColor } from '../compile-dir.js';
 
 const HELP = `usage: pjsip-gitops compile [dir] [-o file] [--redact] [--format text|json|github]

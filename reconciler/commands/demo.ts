@@ -14,7 +14,7 @@ import { gitEnv } from '../git.js';
 import { acquireLock, LockHeldError } from '../lock.js';
 import { createLogger } from '../log.js';
 import { loadPassDeps, runPass } from '../pass.js';
-import { PACKAGE_ROOT } from '../steps/version.js';
+import { PACKAGE_ROOT } from '../io/package.js';
 import { exitCodeOf, formatResult } from './apply.js';
 
 const run$ = promisify(execFile);

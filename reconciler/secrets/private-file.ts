@@ -1,8 +1,8 @@
 // Files only root (or the reconciler's user) may read: the host secrets file and the age identity.
 // Reading refuses a file others can read; writing is atomic and never leaves a readable copy.
 import { stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../targets/local.js';
-import { FileTypeError, fileKind, readRegularFile, type FileProblem } from '../targets/regular-file.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { FileTypeError, fileKind, readRegularFile, type FileProblem } from '../io/regular-file.js';
 
 /** a secrets file or age identity is a few KiB; this only keeps a wrong path from filling memory */
 const MAX_PRIVATE_FILE_BYTES = 16 * 1024 * 1024;

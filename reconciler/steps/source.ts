@@ -5,7 +5,7 @@ import { formatConfigDiagnostic } from '../config.js';
 import { messageOf, stalled, targetError } from '../errors.js';
 import { DIAGNOSTICS_KEPT, isVerifiedContent, sha256 } from '../state.js';
 import type { Step } from './types.js';
-import { PACKAGE_VERSION } from './version.js';
+import { PACKAGE_VERSION } from '../io/package.js';
 
 export const fetchStep: Step = {
   name: 'fetch',

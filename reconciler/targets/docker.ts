@@ -2,7 +2,8 @@
 // is on the host and bind-mounted into the container, so files go through the host like LocalTarget;
 // commands run as `docker exec <container> <argv…>`.
 import type { ExecResult, Target } from '../target.js';
-import { readFileOrNull, runProcess, writeLiveFile, type ExecOptions } from './local.js';
+import { runProcess, type ExecOptions } from '../io/process.js';
+import { readFileOrNull, writeLiveFile } from './local.js';
 
 export interface DockerTargetOptions extends ExecOptions {
   container: string;

@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import { Client, type ClientChannel, type SFTPWrapper, type Stats } from 'ssh2';
 import { liveFileError } from '../errors.js';
 import type { ExecResult, Target } from '../target.js';
-import { fileKind, MAX_FILE_BYTES, notRegular, tooLarge } from './regular-file.js';
+import { fileKind, MAX_FILE_BYTES, notRegular, tooLarge } from '../io/regular-file.js';
 
 export interface SshTargetConfig {
   host: string;

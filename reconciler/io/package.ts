@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findPackage(): { root: string; version: string } {
-  // from reconciler/steps/ (tsx) or dist/reconciler/steps/ (built): walk up to our package.json
+  // from reconciler/io/ (tsx) or dist/reconciler/io/ (built): walk up to our package.json
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     try {
