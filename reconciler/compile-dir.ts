@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { compile } from '../compiler/compile.js';
 import { formatGithub, formatJson, formatText, summaryLine, type Format } from '../compiler/format.js';
 import type { CompileOptions, CompileResult, Diagnostic, SourceFile } from '../compiler/types.js';
-import { compiledPasswords, sourcePasswords } from './plan/redact.js';
+import { compiledPasswords, sourcePasswords } from '../compiler/plan/redact.js';
 import { readExtensionsDir } from './sources.js';
 
 export class UsageError extends Error {}

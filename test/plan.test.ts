@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { compile } from '../compiler/compile.js';
 import { fingerprint } from '../compiler/passwords.js';
 import { readExtensionsDir } from '../reconciler/sources.js';
-import { buildPlan } from '../reconciler/plan/build.js';
-import { renderMarkdown } from '../reconciler/plan/render.js';
-import { redactor, sourcePasswords } from '../reconciler/plan/redact.js';
+import { buildPlan } from '../compiler/plan/build.js';
+import { renderMarkdown } from '../compiler/plan/render.js';
+import { redactor, sourcePasswords } from '../compiler/plan/redact.js';
 import { gitSync, tempDir } from './helpers/git.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

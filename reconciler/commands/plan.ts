@@ -6,8 +6,8 @@ import { compile } from '../../compiler/compile.js';
 import type { SourceFile } from '../../compiler/types.js';
 import { parseFormat, renderDiagnostics, runCommand, UsageError, useColor } from '../compile-dir.js';
 import { createGit, readSourcesAtRev, SourceMissingError } from '../git.js';
-import { buildPlan, type PlanSide } from '../plan/build.js';
-import { renderJson, renderMarkdown, renderText } from '../plan/render.js';
+import { buildPlan, type PlanSide } from '../../compiler/plan/build.js';
+import { renderJson, renderMarkdown, renderText } from '../../compiler/plan/render.js';
 import { readExtensionsDir } from '../sources.js';
 
 const HELP = `usage: pjsip-gitops plan --base <rev> [--head <rev>] [--dir extensions] [--repo .]

@@ -2,7 +2,7 @@
 // files. "No change" is decided by the body hash, never by diffing (Myers diff is O(ND)); the diff
 // has a time limit and gives way to a summary when it runs out.
 import { createTwoFilesPatch } from 'diff';
-import type { CompileResult, Diagnostic, SourceFile } from '../../compiler/types.js';
+import type { CompileResult, Diagnostic, SourceFile } from '../types.js';
 import { compareModels, countChanges, type ModelChanges } from './compare.js';
 import { compiledPasswords, redactor, sourcePasswords, type Redactor } from './redact.js';
 

@@ -1,8 +1,8 @@
 // The last line of defence for plans: every plaintext password known on either side is replaced by
 // (secret) in whatever is printed, even though the plan is built from redacted texts already.
 import { parseDocument } from 'yaml';
-import { escapeValue } from '../../compiler/emit.js';
-import { REDACTED, UNRESOLVED_SECRET, type CompileResult, type SourceFile } from '../../compiler/types.js';
+import { escapeValue } from '../emit.js';
+import { REDACTED, UNRESOLVED_SECRET, type CompileResult, type SourceFile } from '../types.js';
 
 /** Shorter strings would blank out ordinary numbers and words; the primary redaction covers them. */
 const MIN_REDACT = 4;

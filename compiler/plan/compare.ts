@@ -1,9 +1,9 @@
 // Two compiled models → what changes in Asterisk's terms: extensions added, removed and changed
 // (template, callerid, transport, codecs, options, password), and template sections changed.
 // Passwords are compared by fingerprint only; no value of one ever enters a change.
-import type { CompiledModel, ExtensionModel } from '../../compiler/types.js';
-import { compareNumbers } from '../../compiler/resolve.js';
-import { DEFAULTS_SECTION } from '../../compiler/rules.js';
+import type { CompiledModel, ExtensionModel } from '../types.js';
+import { compareNumbers } from '../resolve.js';
+import { DEFAULTS_SECTION } from '../rules.js';
 
 export type ExtensionChange =
   | { kind: 'template'; from: string; to: string }
