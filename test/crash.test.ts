@@ -16,7 +16,7 @@ const RUNS = Number(process.env.CRASH_RUNS ?? 30);
 const fixtures: PassFixture[] = [];
 test.after(() => { for (const f of fixtures) f.cleanup(); });
 
-const CLI = ['--import', 'tsx', join(process.cwd(), 'reconciler/cli.ts')];
+const CLI = ['--import', 'tsx', join(process.cwd(), 'cli/main.ts')];
 
 function applyArgs(config: string): string[] {
   return [...CLI, 'apply', '--config', config, '--quiet', '--format', 'json'];

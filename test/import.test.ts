@@ -208,7 +208,7 @@ test('the import command writes the folder and a 0600 secrets file, and prints n
   roots.push(root);
   const out = join(root, 'repo/extensions');
   const secrets = join(root, 'host-secrets.yaml');
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', ...args],
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
   const fixtureFile = join(FIXTURES, 'crlf-inheritance.conf');
 

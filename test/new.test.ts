@@ -21,7 +21,7 @@ function folder(): string {
 }
 
 function cli(dir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'new', ...args, '--dir', dir], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'new', ...args, '--dir', dir], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };

@@ -10,7 +10,7 @@ const fixtures: PassFixture[] = [];
 test.after(() => { for (const f of fixtures) f.cleanup(); });
 
 function apply(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'apply', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'apply', ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

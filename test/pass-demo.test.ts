@@ -14,7 +14,7 @@ const extensions = join(root, 'extensions');
 cpSync(join(process.cwd(), 'extensions'), extensions, { recursive: true });
 
 function demo(...extra: string[]): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'demo', '--dir', dir, '--extensions', extensions, ...extra],
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'demo', '--dir', dir, '--extensions', extensions, ...extra],
     { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: r.stdout + r.stderr };
 }
@@ -49,7 +49,7 @@ test('a changed extensions folder is re-seeded and applied', () => {
 });
 
 test('--help prints the options and exits 0', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'demo', '--help'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'demo', '--help'], { encoding: 'utf8', timeout: 60_000 });
   assert.is(r.status, 0);
   assert.match(r.stdout, /stand-in/);
 });

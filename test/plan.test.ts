@@ -41,7 +41,7 @@ function repo(): { dir: string; write(path: string, text: string | null): void; 
 }
 
 function plan(dir: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'plan', '--repo', dir, ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'plan', '--repo', dir, ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
@@ -179,7 +179,7 @@ test('a base without an extensions folder: everything added, warnings only count
   assert.match(p.out, /^24 added, 0 removed, 0 changed \(0 → 24 extensions\)$/m);
   assert.match(p.out, /^head has 24 warnings/m);
   assert.not.match(p.out, /PLAINTEXT_PASSWORD/);
-  const colored = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'plan', '--repo', r.dir, '--base', 'HEAD~1', '--head', 'HEAD'],
+  const colored = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'plan', '--repo', r.dir, '--base', 'HEAD~1', '--head', 'HEAD'],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' } });
   assert.match(colored.stdout, /\u001b\[32m\+ 6000 webrtc "Turret Desk 1"\u001b\[0m/);
 });

@@ -11,7 +11,7 @@ import { parseSecrets } from '../reconciler/secrets/store.js';
 import { tempDir } from './helpers/git.js';
 import { passFixture, SHIPPED, type PassFixture } from './helpers/pass-fixture.js';
 
-const CLI = join(process.cwd(), 'reconciler', 'cli.ts');
+const CLI = join(process.cwd(), 'cli', 'main.ts');
 const DEV_PW = ['Dev-Plain-Pw-Kq7x', 'Dev-Plain-Pw-Zr4m', 'Dev-Plain-Pw-Wb9n'];
 const SHIPPED_PW = 'Maja1234';
 const HOST_PW = 'Host-File-Pw-Jd5t';

@@ -157,7 +157,7 @@ for (const [name, make] of [['a FIFO', mkfifo], ['a directory', (p: string) => m
   test(`apply with ${name} at the live path: Stalled LiveFileNotRegular, exit 1, nothing reloaded, the lock released`, async () => {
     const env = applyLayout();
     make(env.live);
-    const apply = () => spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'apply', '--config', env.config, '--format', 'json', '-q'],
+    const apply = () => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'apply', '--config', env.config, '--format', 'json', '-q'],
       { encoding: 'utf8', timeout: 120_000 });
     const r = apply();
     assert.is(r.signal, null, 'ended by itself');

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { compile } from '../compiler/compile.js';
 import { formatGithub, formatJson, formatText } from '../compiler/format.js';
 import type { Diagnostic } from '../compiler/types.js';
-import { extensionText } from '../reconciler/commands/new.js';
+import { extensionText } from '../cli/engineer/new.js';
 import { SITE, posOf } from './helpers/site.js';
 
 const fileOf = (n: string) => `${n.replace(/^['"]|['"]$/g, '')}.yaml`;

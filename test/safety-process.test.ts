@@ -169,7 +169,7 @@ async function listener(dir: string): Promise<{ pid: number; seen: () => string[
   };
 }
 
-const nowCli = (c: Config) => spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'reconcile', '--now', '--config', c.config],
+const nowCli = (c: Config) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'reconcile', '--now', '--config', c.config],
   { encoding: 'utf8', timeout: 60_000 });
 
 for (const [name, identity] of [
@@ -231,7 +231,7 @@ test('ENOSPC while releasing the lock: lock.release-failed is logged and apply e
   ].join('\n'));
   // where mounting is refused, a seam makes the release's write fail as the full disk would
   const seam = real ? [] : ['--import', './test/helpers/full-disk-release.ts'];
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ...seam, 'reconciler/cli.ts', 'apply', '--config', configPath, '--format', 'json'],
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...seam, 'cli/main.ts', 'apply', '--config', configPath, '--format', 'json'],
     { encoding: 'utf8', timeout: 120_000 });
   const result = JSON.parse(r.stdout) as { transient: boolean; condition: string; reason: string };
   assert.is(result.reason, 'AsteriskUnreachable', r.stderr);

@@ -29,7 +29,7 @@ function ready(): Status {
 }
 
 function cli(stateDir: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'status', '--state-dir', stateDir], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'status', '--state-dir', stateDir], {
     encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };

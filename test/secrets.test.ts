@@ -36,7 +36,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 }
 
 function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'secrets', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'secrets', ...args], {
     input: input ?? '', encoding: 'utf8', timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -1,4 +1,4 @@
-// The reconciler as a real process: `node --import tsx reconciler/cli.ts reconcile --config F` with a
+// The reconciler as a real process: `node --import tsx cli/main.ts reconcile --config F` with a
 // real git remote and the fake Asterisk. Signals are real; every wait is bounded and watches the
 // JSON log lines or the status file, never the clock.
 import { test } from 'uvu';
@@ -78,7 +78,7 @@ interface Proc {
 }
 
 function start(env: Env, extra: string[] = []): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'reconcile', '--config', env.config, ...extra], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'reconcile', '--config', env.config, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Line[] = [];
@@ -103,7 +103,7 @@ function start(env: Env, extra: string[] = []): Proc {
 }
 
 const passDone = (l: Line) => l.event === 'pass.done';
-const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 test('first pass applies; SIGHUP and --now each run one more; a second reconciler is refused; SIGTERM exits 0', async () => {
   const env = setup({ http: true });

@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyStatus, writeStatus, type Status } from '../reconciler/state.ts';
-import { formatStatus } from '../reconciler/commands/status.ts';
+import { formatStatus } from '../cli/host/status.ts';
 import type { PassResult } from '../reconciler/steps/types.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pjsip-gitops-status-'));
 const COMMIT = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'reconciler/cli.ts', 'status', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'status', ...args], {
     encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };

@@ -78,7 +78,7 @@ try {
       if (r.status !== 0) throw new Error(String(r.stderr));
     });
     const cli = best(runs, () => {
-      const r = spawnSync(process.execPath, [join(root, 'dist', 'reconciler', 'cli.js'), 'compile', dir, '-o', join(work, 'out.conf')], { cwd: root, maxBuffer: 1 << 28 });
+      const r = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'compile', dir, '-o', join(work, 'out.conf')], { cwd: root, maxBuffer: 1 << 28 });
       if (r.status !== 0) throw new Error(String(r.stderr).slice(0, 500));
     });
     rows.push(`| ${count.toLocaleString('en')} | ${ms(parseOnly)} | ${ms(inProcess)} (${(inProcess / parseOnly).toFixed(2)}×) | ${ms(compileOnly)} | ${ms(cliParse)} | ${ms(cli)} (${(cli / cliParse).toFixed(2)}×) |`);

@@ -13,7 +13,7 @@ import { createFakeAsterisk } from '../helpers/fake-asterisk.ts';
 const COUNT = Number(process.env.BENCH_EXTENSIONS ?? 10_000);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const dist = join(repoRoot, 'dist', 'reconciler', 'cli.js');
+const dist = join(repoRoot, 'dist', 'cli', 'main.js');
 
 const root = tempDir('pjsip-gitops-idle-');
 const remote = createRemote(root);
@@ -40,7 +40,7 @@ writeFileSync(config, [
   '',
 ].join('\n'));
 
-const argv = existsSync(dist) ? [dist] : ['--import', 'tsx', join(repoRoot, 'reconciler', 'cli.ts')];
+const argv = existsSync(dist) ? [dist] : ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts')];
 const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 // SIGUSR2 writes a heap snapshot, which runs a full GC first: the heap read right after is what is retained
 const child = spawn(process.execPath, ['--heapsnapshot-signal=SIGUSR2', ...flags, ...argv, 'reconcile', '--config', config], {

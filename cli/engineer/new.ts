@@ -3,12 +3,15 @@
 // range, or a template the range does not allow, is refused before any file exists.
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { compile, SITE_FILE } from '../../compiler/compile.js';
-import { compileDir, renderDiagnostics, runCommand, UsageError, useColor } from '../compile-dir.js';
+import { defineCommand, runCommand, UsageError } from '../args.js';
+import { useColor, type CommandIO } from '../io.js';
+import { compileDir, renderDiagnostics } from './compile-dir.js';
 
-const HELP = `usage: pjsip-gitops new <number> --name "Display Name" [--template NAME] [--dir extensions]
+const SPEC = defineCommand({
+  name: 'new',
+  help: `usage: pjsip-gitops new <number> --name "Display Name" [--template NAME] [--dir extensions]
                         [--secret NAME | --password PASSWORD]
 
 Creates <dir>/<number>.yaml for a new extension. The number must be free and inside a range of
@@ -21,7 +24,13 @@ missing) unless --secret names another entry; --password is allowed only in the 
   --dir PATH         the extensions folder (default: extensions)
   --secret NAME      the secret's name in the host's secrets file (default: the number)
   --password VALUE   plaintext password (dev profile only)
-`;
+`,
+  options: {
+    name: { type: 'string' }, template: { type: 'string' }, dir: { type: 'string' },
+    secret: { type: 'string' }, password: { type: 'string' },
+  },
+  positionals: true,
+});
 
 const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/extension.schema.json';
 
@@ -35,32 +44,28 @@ export function extensionText(number: string, name: string, auth: { secret: stri
   return lines.join('\n') + '\n';
 }
 
-export async function run(args: string[]): Promise<number> {
-  return runCommand(HELP, async () => {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-      name: { type: 'string' }, template: { type: 'string' }, dir: { type: 'string' },
-      secret: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    } });
-    if (values.help) { process.stdout.write(HELP); return 0; }
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  return runCommand(SPEC, args, io, async ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError('new takes one extension number');
     const number = positionals[0]!;
     if (!/^[0-9]{1,20}$/.test(number)) throw new UsageError(`'${number}' is not an extension number (digits only)`);
     if (!values.name?.trim()) throw new UsageError('--name is required (the display name)');
     if (values.secret !== undefined && values.password !== undefined) throw new UsageError('give --secret or --password, not both');
     const dir = values.dir ?? 'extensions';
+    const shownPath = (p: string) => relative(io.cwd, p);
 
-    const current = await compileDir(dir);
+    const current = await compileDir(dir, io.cwd);
     const path = `${number}.yaml`;
-    const shown = relative(process.cwd(), join(current.dir, path)) || path;
+    const shown = shownPath(join(current.dir, path)) || path;
     const taken = current.sources.find((s) => s.path === path || s.path === `${number}.yml`);
     if (taken) {
-      process.stderr.write(`pjsip-gitops new: extension ${number} is taken (${relative(process.cwd(), join(current.dir, taken.path))})\n`);
+      io.stderr.write(`pjsip-gitops new: extension ${number} is taken (${shownPath(join(current.dir, taken.path))})\n`);
       return 1;
     }
     const auth = values.password !== undefined ? { password: values.password } : { secret: values.secret ?? number };
     const text = extensionText(number, values.name.trim(), auth, values.template);
     const sources = [...current.sources, { path, text }];
-    const result = compile(sources, { sourceLabel: `${relative(process.cwd(), current.dir) || '.'}/` });
+    const result = compile(sources, { sourceLabel: `${shownPath(current.dir) || '.'}/` });
 
     // refuse for the new file's errors and for a site.yaml that does not compile; others are not ours
     const blocking = result.diagnostics.filter((d) => d.severity === 'error' &&
@@ -68,13 +73,13 @@ export async function run(args: string[]): Promise<number> {
     const mine = result.diagnostics.filter((d) => d.file === path || blocking.includes(d));
     // show the new file's lines without its password
     const safe = values.password === undefined ? sources : [...current.sources, { path, text: text.replace(JSON.stringify(values.password), '"(secret)"') }];
-    const color = useColor(process.stderr);
-    if (mine.length) process.stderr.write(renderDiagnostics({ ...current, sources: safe, result }, mine, 'text', color));
+    const color = useColor(io, io.stderr);
+    if (mine.length) io.stderr.write(renderDiagnostics({ ...current, sources: safe, result }, mine, 'text', color, io.cwd));
     if (blocking.length) {
-      process.stderr.write(`pjsip-gitops new: ${shown} not written\n`);
+      io.stderr.write(`pjsip-gitops new: ${shown} not written\n`);
       return 1;
     }
-    if (!result.ok) process.stderr.write(`note: the folder has errors in other files; validate lists them\n`);
+    if (!result.ok) io.stderr.write(`note: the folder has errors in other files; validate lists them\n`);
 
     await writeFile(join(current.dir, path), text, { flag: 'wx' });
     const model = result.ok ? result.model.extensions.find((e) => e.number === number) : undefined;
@@ -83,11 +88,11 @@ export async function run(args: string[]): Promise<number> {
       `created ${shown}${model ? ` (template ${model.template})` : ''}`,
       'secret' in auth ? `the PBX host generates the password for secret "${auth.secret}" on the first apply (there: pjsip-gitops secrets get ${auth.secret} --file <secrets file>)` : '',
       'next:',
-      `  pjsip-gitops validate ${relative(process.cwd(), current.dir) || '.'}`,
+      `  pjsip-gitops validate ${shownPath(current.dir) || '.'}`,
       `  git switch -c ${branch} && git add ${shown} && git commit -m "Add extension ${number}"`,
       `  git push -u origin ${branch}   # open a pull request: CI validates it and comments the plan`,
     ].filter(Boolean);
-    process.stdout.write(lines.join('\n') + '\n');
+    io.stdout.write(lines.join('\n') + '\n');
     return 0;
   });
 }

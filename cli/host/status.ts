@@ -1,13 +1,16 @@
 // `pjsip-gitops status --config F [--format text|json]`: what the reconciler last did, for a person
 // (text) or a script (json: the status file as written). Exit 0 when the condition is Ready, 1
 // otherwise (Failed, Stalled, or no pass yet), 2 for a usage or config problem.
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { readLockHolder, isLive } from '../lock.js';
-import { runningLoop } from '../loop.js';
-import { readStatusChecked, type Status } from '../state.js';
+import { ConfigError, loadConfig } from '../../reconciler/config.js';
+import { readLockHolder, isLive } from '../../reconciler/lock.js';
+import { runningLoop } from '../../reconciler/loop.js';
+import { readStatusChecked, type Status } from '../../reconciler/state.js';
+import { defineCommand, runCommand, UsageError } from '../args.js';
+import type { CommandIO } from '../io.js';
 
-const HELP = `usage: pjsip-gitops status --config <reconciler.yaml> [--format text|json]
+const SPEC = defineCommand({
+  name: 'status',
+  help: `usage: pjsip-gitops status --config <reconciler.yaml> [--format text|json]
        pjsip-gitops status --state-dir <dir> [--format text|json]
 
 Shows the reconciler's condition (Ready, Failed, Stalled) with its reason, the last applied commit
@@ -20,7 +23,13 @@ options:
   -h, --help          this text
 
 exit codes: 0 Ready, 1 Failed or Stalled (or no pass has run yet), 2 usage or config error
-`;
+`,
+  options: {
+    config: { type: 'string', short: 'c' },
+    'state-dir': { type: 'string' },
+    format: { type: 'string', default: 'text' },
+  },
+});
 
 const when = (iso: string | undefined): string => (iso ? iso.replace(/\.\d+Z$/, 'Z') : '-');
 const short = (commit: string | undefined): string => (commit ? commit.slice(0, 12) : '-');
@@ -86,52 +95,27 @@ async function describeRunning(stateDir: string): Promise<string> {
   return 'not running';
 }
 
-export async function run(args: string[]): Promise<number> {
-  let values: { config?: string; 'state-dir'?: string; format?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string', short: 'c' },
-        'state-dir': { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`pjsip-gitops status: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.format !== 'text' && values.format !== 'json') {
-    process.stderr.write(`pjsip-gitops status: --format must be text or json, not '${values.format}'\n`);
-    return 2;
-  }
-  if (!values.config === !values['state-dir']) {
-    process.stderr.write(`pjsip-gitops status: give --config or --state-dir (one of them)\n\n${HELP}`);
-    return 2;
-  }
-  let stateDir: string;
-  if (values.config) {
-    try {
-      stateDir = (await loadConfig(values.config)).stateDir;
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      process.stderr.write(`pjsip-gitops status: the config has problems:\n${err.message}\n`);
-      return 2;
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  return runCommand(SPEC, args, io, async ({ values }) => {
+    if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`--format must be text or json, not '${values.format}'`);
+    if (!values.config === !values['state-dir']) throw new UsageError('give --config or --state-dir (one of them)');
+    let stateDir: string;
+    if (values.config) {
+      try {
+        stateDir = (await loadConfig(values.config)).stateDir;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        io.stderr.write(`pjsip-gitops status: the config has problems:\n${err.message}\n`);
+        return 2;
+      }
+    } else {
+      stateDir = values['state-dir']!;
     }
-  } else {
-    stateDir = values['state-dir']!;
-  }
-  const { status, repairs } = await readStatusChecked(stateDir);
-  // shown without what is malformed; the reconciler's next pass writes the repaired file
-  if (repairs.length) process.stderr.write(`pjsip-gitops status: status.json had malformed parts, not shown: ${repairs.join('; ')}\n`);
-  if (values.format === 'json') process.stdout.write(JSON.stringify(status, null, 2) + '\n');
-  else process.stdout.write(`state:         ${stateDir}\n` + formatStatus(status, await describeRunning(stateDir)));
-  return status.condition.type === 'Ready' ? 0 : 1;
+    const { status, repairs } = await readStatusChecked(stateDir);
+    // shown without what is malformed; the reconciler's next pass writes the repaired file
+    if (repairs.length) io.stderr.write(`pjsip-gitops status: status.json had malformed parts, not shown: ${repairs.join('; ')}\n`);
+    if (values.format === 'json') io.stdout.write(JSON.stringify(status, null, 2) + '\n');
+    else io.stdout.write(`state:         ${stateDir}\n` + formatStatus(status, await describeRunning(stateDir)));
+    return status.condition.type === 'Ready' ? 0 : 1;
+  });
 }

@@ -3,21 +3,24 @@
 // unreachable), passes at once on SIGHUP or a hand edit of the live file, and on SIGTERM/SIGINT
 // finishes the pass in hand and exits 0.
 // `pjsip-gitops reconcile --now --config F` asks that running reconciler for a pass (SIGHUP).
-import { parseArgs } from 'node:util';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from '../backoff.js';
-import { ConfigError, durationMs, loadConfig, type ReconcilerConfig } from '../config.js';
-import { targetError } from '../errors.js';
-import type { DriftWatch } from '../drift-watch.js';
-import { ListenError, parseListen, startHttpServer, type HttpServer, type Listen } from '../http.js';
-import { acquireLock, LockHeldError, releaseLock } from '../lock.js';
-import { createLogger, type Logger } from '../log.js';
-import { removePidFile, writePidFile } from '../io/pid-file.js';
-import { ReconcileLoop, runningLoop } from '../loop.js';
-import type { MetricsSnapshot } from '../metrics.js';
-import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../pass.js';
-import { readStatus, recordPass, type Status } from '../state.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../reconciler/backoff.js';
+import { ConfigError, durationMs, loadConfig, type ReconcilerConfig } from '../../reconciler/config.js';
+import { targetError } from '../../reconciler/errors.js';
+import type { DriftWatch } from '../../reconciler/drift-watch.js';
+import { ListenError, parseListen, startHttpServer, type HttpServer, type Listen } from '../../reconciler/http.js';
+import { acquireLock, LockHeldError, releaseLock } from '../../reconciler/lock.js';
+import { createLogger, type Logger } from '../../reconciler/log.js';
+import { ReconcileLoop, runningLoop } from '../../reconciler/loop.js';
+import { removePidFile, writePidFile } from '../../reconciler/io/pid-file.js';
+import type { MetricsSnapshot } from '../../reconciler/metrics.js';
+import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../../reconciler/pass.js';
+import { readStatus, recordPass, type Status } from '../../reconciler/state.js';
+import { defineCommand, runCommand, UsageError } from '../args.js';
+import type { CommandIO } from '../io.js';
 
-const HELP = `usage: pjsip-gitops reconcile --config <reconciler.yaml> [options]
+const SPEC = defineCommand({
+  name: 'reconcile',
+  help: `usage: pjsip-gitops reconcile --config <reconciler.yaml> [options]
        pjsip-gitops reconcile --now --config <reconciler.yaml> [--wait [--timeout 5m]]
 
 Runs the reconcile loop: a pass now, then one every source.interval (± source.jitter); after a
@@ -43,95 +46,73 @@ options:
 exit codes: 0 stopped by a signal (or --now: pass triggered; with --wait: it ended Ready),
 1 another reconciler holds the lock, it could not start (e.g. the HTTP port is taken), none runs
 (--now) or the pass did not end Ready (--wait), 2 usage or config error
-`;
+`,
+  options: {
+    config: { type: 'string', short: 'c' },
+    now: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+    'backoff-initial': { type: 'string' },
+    'backoff-max': { type: 'string' },
+  },
+});
 
-interface Args {
-  config?: string;
-  now?: boolean;
-  wait?: boolean;
-  timeout?: string;
-  'backoff-initial'?: string;
-  'backoff-max'?: string;
-  help?: boolean;
-}
-
-function fail(message: string, code = 2): number {
-  process.stderr.write(`pjsip-gitops reconcile: ${message}\n`);
+function fail(io: CommandIO, message: string, code = 2): number {
+  io.stderr.write(`pjsip-gitops reconcile: ${message}\n`);
   return code;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string', short: 'c' },
-        now: { type: 'boolean' },
-        wait: { type: 'boolean' },
-        timeout: { type: 'string' },
-        'backoff-initial': { type: 'string' },
-        'backoff-max': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    return fail(`${(err as Error).message}\n\n${HELP}`);
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (!args.config) return fail(`--config is required\n\n${HELP}`);
-  if ((args.wait || args.timeout) && !args.now) return fail('--wait and --timeout go with --now');
-  let backoff: BackoffPolicy;
-  let waitTimeoutMs: number;
-  try {
-    backoff = {
-      ...DEFAULT_BACKOFF,
-      ...(args['backoff-initial'] ? { initialMs: durationMs(args['backoff-initial']) } : {}),
-      ...(args['backoff-max'] ? { maxMs: durationMs(args['backoff-max']) } : {}),
-    };
-    if (!(backoff.initialMs > 0) || backoff.maxMs < backoff.initialMs) throw new Error('--backoff-max must be at least --backoff-initial, both above 0');
-    waitTimeoutMs = durationMs(args.timeout ?? '5m');
-  } catch (err) {
-    return fail(`${(err as Error).message} (durations look like 500ms, 10s, 5m, 1h)`);
-  }
-  let config: ReconcilerConfig;
-  try {
-    config = await loadConfig(args.config);
-  } catch (err) {
-    if (err instanceof ConfigError) return fail(`the config has problems:\n${err.message}`);
-    throw err;
-  }
-  if (args.now) return triggerRunning(config, args.wait ? waitTimeoutMs : undefined);
-  let listen: Listen | undefined;
-  try {
-    if (config.http) listen = parseListen(config.http.listen);
-  } catch (err) {
-    if (err instanceof ListenError) return fail(err.message);
-    throw err;
-  }
-  return runLoop(config, backoff, listen);
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  return runCommand(SPEC, argv, io, async ({ values: args }) => {
+    if (!args.config) throw new UsageError('--config is required');
+    if ((args.wait || args.timeout) && !args.now) throw new UsageError('--wait and --timeout go with --now');
+    let backoff: BackoffPolicy;
+    let waitTimeoutMs: number;
+    try {
+      backoff = {
+        ...DEFAULT_BACKOFF,
+        ...(args['backoff-initial'] ? { initialMs: durationMs(args['backoff-initial']) } : {}),
+        ...(args['backoff-max'] ? { maxMs: durationMs(args['backoff-max']) } : {}),
+      };
+      if (!(backoff.initialMs > 0) || backoff.maxMs < backoff.initialMs) throw new Error('--backoff-max must be at least --backoff-initial, both above 0');
+      waitTimeoutMs = durationMs(args.timeout ?? '5m');
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message} (durations look like 500ms, 10s, 5m, 1h)`);
+    }
+    let config: ReconcilerConfig;
+    try {
+      config = await loadConfig(args.config);
+    } catch (err) {
+      if (err instanceof ConfigError) return fail(io, `the config has problems:\n${err.message}`);
+      throw err;
+    }
+    if (args.now) return triggerRunning(io, config, args.wait ? waitTimeoutMs : undefined);
+    let listen: Listen | undefined;
+    try {
+      if (config.http) listen = parseListen(config.http.listen);
+    } catch (err) {
+      if (err instanceof ListenError) return fail(io, err.message);
+      throw err;
+    }
+    return runLoop(io, config, backoff, listen);
+  });
 }
 
 /** `--now`: SIGHUP to the loop named by the pid file, after checking it really holds the lock. */
-async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefined): Promise<number> {
+async function triggerRunning(io: CommandIO, config: ReconcilerConfig, waitMs: number | undefined): Promise<number> {
   const found = await runningLoop(config.stateDir);
-  if ('none' in found) return fail(`${found.none}; start one with 'pjsip-gitops reconcile --config ${config.file}'`, 1);
+  if ('none' in found) return fail(io, `${found.none}; start one with 'pjsip-gitops reconcile --config ${config.file}'`, 1);
   const sentAt = new Date().toISOString();
   try {
     process.kill(found.pid.pid, 'SIGHUP');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
-    return fail(`not allowed to signal the reconciler (pid ${found.pid.pid}): run this as its user or root, ` +
+    return fail(io, `not allowed to signal the reconciler (pid ${found.pid.pid}): run this as its user or root, ` +
       `or use 'systemctl reload pjsip-gitops'`, 1);
   }
-  process.stdout.write(`sent SIGHUP to the reconciler (pid ${found.pid.pid}): it starts a pass now, or right after the one in hand\n`);
+  io.stdout.write(`sent SIGHUP to the reconciler (pid ${found.pid.pid}): it starts a pass now, or right after the one in hand\n`);
   if (waitMs === undefined) {
-    process.stdout.write(`follow it in its log, or with 'pjsip-gitops status --config ${config.file}'\n`);
+    io.stdout.write(`follow it in its log, or with 'pjsip-gitops status --config ${config.file}'\n`);
     return 0;
   }
   const end = Date.now() + waitMs;
@@ -141,12 +122,12 @@ async function triggerRunning(config: ReconcilerConfig, waitMs: number | undefin
     // the same time may have started it under its own trigger)
     const mine = status.history.find((p) => p.startedAt >= sentAt); // same millisecond counts
     if (mine) {
-      process.stdout.write(`pass: ${mine.result} (${mine.reason}) ${mine.message}\n`);
+      io.stdout.write(`pass: ${mine.result} (${mine.reason}) ${mine.message}\n`);
       return mine.condition === 'Ready' ? 0 : 1;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return fail(`no pass was recorded within ${Math.round(waitMs / 1000)} s; see the reconciler's log`, 1);
+  return fail(io, `no pass was recorded within ${Math.round(waitMs / 1000)} s; see the reconciler's log`, 1);
 }
 
 function snapshotOf(status: Status, loop: ReconcileLoop<PassResult>): MetricsSnapshot {
@@ -168,15 +149,15 @@ function snapshotOf(status: Status, loop: ReconcileLoop<PassResult>): MetricsSna
   };
 }
 
-async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen: Listen | undefined): Promise<number> {
-  const log = createLogger();
+async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: BackoffPolicy, listen: Listen | undefined): Promise<number> {
+  const log = createLogger({ write: (line) => { io.stdout.write(line); } });
   let release: () => Promise<void>;
   try {
     release = await acquireLock(config.stateDir);
   } catch (err) {
     if (!(err instanceof LockHeldError)) throw err;
     log.error('reconciler.refused', { reason: 'LockHeld', message: err.message });
-    return fail(`${err.message}`, 1);
+    return fail(io, `${err.message}`, 1);
   }
   let deps: PassDeps | undefined;
   let watch: DriftWatch | undefined;
@@ -211,7 +192,7 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
     installSignals(loop, log, signals);
     const pid = await writePidFile(config.stateDir);
     if (config.target.kind !== 'ssh') {
-      const { startDriftWatch } = await import('../drift-watch.js');
+      const { startDriftWatch } = await import('../../reconciler/drift-watch.js');
       watch = await startDriftWatch({
         liveFile: config.target.liveFile,
         expectedSha256: async () => (await readStatus(config.stateDir)).lastApplied?.fileSha256,
@@ -237,7 +218,7 @@ async function runLoop(config: ReconcilerConfig, backoff: BackoffPolicy, listen:
   } catch (err) {
     log.error('reconciler.error', { error: err instanceof Error ? err.message : String(err) });
     // e.g. the HTTP port is taken: exit 1 so that systemd tries again (2 is kept for config errors)
-    return fail(`cannot run: ${err instanceof Error ? err.message : String(err)}`, 1);
+    return fail(io, `cannot run: ${err instanceof Error ? err.message : String(err)}`, 1);
   } finally {
     await watch?.close().catch(() => undefined);
     await http?.close().catch(() => undefined);

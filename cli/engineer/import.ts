@@ -3,12 +3,14 @@
 // terminal. The import checks its own result by compiling it back and comparing effective options.
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatText, summaryLine } from '../../compiler/format.js';
 import { importWizard } from '../../compiler/import.js';
-import { runCommand, UsageError, useColor } from '../compile-dir.js';
+import { defineCommand, runCommand, UsageError } from '../args.js';
+import { useColor, type CommandIO } from '../io.js';
 
-const HELP = `usage: pjsip-gitops import <pjsip_wizard.conf> --out <dir> [--secrets-file FILE] [--keep-passwords] [--force]
+const SPEC = defineCommand({
+  name: 'import',
+  help: `usage: pjsip-gitops import <pjsip_wizard.conf> --out <dir> [--secrets-file FILE] [--keep-passwords] [--force]
 
 Turns an existing wizard file (templates, multiple inheritance, +=, comments) into site.yaml and one
 YAML file per extension (sections with type = wizard). Extensions are grouped into templates by the
@@ -20,21 +22,23 @@ flagged. The result is compiled back and compared, extension by extension, with 
                        outside the repository and install it on the PBX host
   --keep-passwords     dev only: keep passwords in the YAML (auth: { password }, profile dev)
   --force              overwrite files that already exist
-`;
+`,
+  options: {
+    out: { type: 'string' }, 'secrets-file': { type: 'string' }, 'keep-passwords': { type: 'boolean' }, force: { type: 'boolean' },
+  },
+  positionals: true,
+});
 
-export async function run(args: string[]): Promise<number> {
-  return runCommand(HELP, async () => {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-      out: { type: 'string' }, 'secrets-file': { type: 'string' }, 'keep-passwords': { type: 'boolean' },
-      force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    } });
-    if (values.help) { process.stdout.write(HELP); return 0; }
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  return runCommand(SPEC, args, io, async ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError('import takes one pjsip_wizard.conf');
     if (!values.out) throw new UsageError('--out DIR is required (the extensions folder to write)');
+    // as given for messages, resolved against the working directory for the files
     const source = positionals[0]!;
     const out = values.out;
+    const outDir = resolve(io.cwd, out);
     const keep = values['keep-passwords'] === true;
-    const text = await readFile(source, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    const text = await readFile(resolve(io.cwd, source), 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read ${source}: ${err.code ?? err.message}`);
     });
 
@@ -44,28 +48,28 @@ export async function run(args: string[]): Promise<number> {
     if (result.ok && moved && !secretsFile) {
       throw new UsageError(`${moved} password${moved === 1 ? '' : 's'} to move: give --secrets-file FILE (outside the repository), or --keep-passwords for a dev setup`);
     }
-    if (secretsFile && (resolve(secretsFile) + sep).startsWith(resolve(out) + sep)) {
+    if (secretsFile && (resolve(io.cwd, secretsFile) + sep).startsWith(outDir + sep)) {
       throw new UsageError('--secrets-file must not be inside --out: the extensions folder goes into Git');
     }
 
     // no source excerpts: a line of the wizard file may hold a password
-    const color = useColor(process.stderr);
+    const color = useColor(io, io.stderr);
     const displayPath = (file: string) => (file === source ? source : join(out, file));
-    process.stderr.write(formatText(result.diagnostics, { displayPath, texts: new Map(), color }));
+    io.stderr.write(formatText(result.diagnostics, { displayPath, texts: new Map(), color }));
     if (!result.ok) {
-      process.stderr.write(`${summaryLine(result.diagnostics, 1)}\nnothing written\n`);
+      io.stderr.write(`${summaryLine(result.diagnostics, 1)}\nnothing written\n`);
       return 1;
     }
 
-    await mkdir(out, { recursive: true });
-    const existing = new Set(await readdir(out));
+    await mkdir(outDir, { recursive: true });
+    const existing = new Set(await readdir(outDir));
     const clash = result.files.filter((f) => existing.has(f.path)).map((f) => f.path);
     if (clash.length && !values.force) {
-      process.stderr.write(`${out} already has ${clash.slice(0, 5).join(', ')}${clash.length > 5 ? ', …' : ''}; nothing written (--force overwrites)\n`);
+      io.stderr.write(`${out} already has ${clash.slice(0, 5).join(', ')}${clash.length > 5 ? ', …' : ''}; nothing written (--force overwrites)\n`);
       return 1;
     }
-    if (secretsFile && moved) await writeSecrets(secretsFile, result.secrets, values.force === true);
-    for (const f of result.files) await writeFile(join(out, f.path), f.text);
+    if (secretsFile && moved) await writeSecrets(resolve(io.cwd, secretsFile), secretsFile, result.secrets, values.force === true);
+    for (const f of result.files) await writeFile(join(outDir, f.path), f.text);
 
     const n = result.files.length - 1;
     const lines = [`imported ${n} extension${n === 1 ? '' : 's'} from ${source} into ${out}/ (site.yaml + ${n} files)`];
@@ -74,20 +78,21 @@ export async function run(args: string[]): Promise<number> {
     if (result.notes.length) lines.push('review:', ...result.notes.map((s) => `  ${s}`));
     if (Object.keys(result.ignored).length) lines.push('the round-trip comparison ignores exactly the options left out above (the wizard overrides them)');
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    lines.push(errors ? `${summaryLine(result.diagnostics, result.files.length)}: fix the files listed above, then run pjsip-gitops validate ${relative(process.cwd(), out) || '.'}`
-      : `round trip checked: every extension has the same effective options. Next: pjsip-gitops validate ${relative(process.cwd(), out) || '.'}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    const shownOut = relative(io.cwd, outDir) || '.';
+    lines.push(errors ? `${summaryLine(result.diagnostics, result.files.length)}: fix the files listed above, then run pjsip-gitops validate ${shownOut}`
+      : `round trip checked: every extension has the same effective options. Next: pjsip-gitops validate ${shownOut}`);
+    io.stdout.write(lines.join('\n') + '\n');
     return errors ? 1 : 0;
   });
 }
 
-async function writeSecrets(path: string, secrets: Record<string, string>, force: boolean): Promise<void> {
+async function writeSecrets(path: string, shown: string, secrets: Record<string, string>, force: boolean): Promise<void> {
   const body = ['# pjsip-gitops host secrets: secret name → password. Mode 0600; never commit this file.',
     ...Object.entries(secrets).map(([name, password]) => `${JSON.stringify(name)}: ${JSON.stringify(password)}`)].join('\n') + '\n';
   try {
     await writeFile(path, body, { mode: 0o600, flag: force ? 'w' : 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${path} exists; nothing written (--force overwrites it)`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${shown} exists; nothing written (--force overwrites it)`);
     throw err;
   }
   await chmod(path, 0o600); // an existing file keeps its old mode on overwrite

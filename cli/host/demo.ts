@@ -6,20 +6,23 @@ import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { showEndpoints } from '../asterisk.js';
-import { loadConfig } from '../config.js';
-import { messageOf } from '../errors.js';
-import { gitEnv } from '../git.js';
-import { acquireLock, LockHeldError } from '../lock.js';
-import { createLogger } from '../log.js';
-import { loadPassDeps, runPass } from '../pass.js';
-import { PACKAGE_ROOT } from '../io/package.js';
+import { promisify } from 'node:util';
+import { showEndpoints } from '../../reconciler/asterisk.js';
+import { loadConfig } from '../../reconciler/config.js';
+import { gitEnv } from '../../reconciler/git.js';
+import { PACKAGE_ROOT } from '../../reconciler/io/package.js';
+import { acquireLock, LockHeldError } from '../../reconciler/lock.js';
+import { createLogger } from '../../reconciler/log.js';
+import { loadPassDeps, runPass } from '../../reconciler/pass.js';
+import { defineCommand, runCommand } from '../args.js';
+import type { CommandIO } from '../io.js';
 import { exitCodeOf, formatResult } from './apply.js';
 
 const run$ = promisify(execFile);
 
-const HELP = `usage: pjsip-gitops demo [--dir <folder>] [--extensions <folder>] [--reset] [--verbose]
+const SPEC = defineCommand({
+  name: 'demo',
+  help: `usage: pjsip-gitops demo [--dir <folder>] [--extensions <folder>] [--reset] [--verbose]
 
 Runs one reconcile pass of the shipped extensions against a local demo target, all inside demo/
 (git-ignored): a bare git remote seeded from extensions/ (re-seeded when they change), a live
@@ -34,7 +37,12 @@ options:
   -h, --help      this text
 
 exit codes: as 'apply' (0 Ready, 1 Failed/Stalled, 2 usage/internal, 3 transient)
-`;
+`,
+  options: {
+    dir: { type: 'string' }, extensions: { type: 'string' }, reset: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+});
 
 const IDENTITY = {
   GIT_AUTHOR_NAME: 'pjsip-gitops demo', GIT_AUTHOR_EMAIL: 'demo@pjsip-gitops.invalid',
@@ -93,69 +101,57 @@ async function demoAsterisk(dir: string, liveFile: string): Promise<string> {
   return bin;
 }
 
-export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, strict: true, allowPositionals: false, options: {
-      dir: { type: 'string' }, extensions: { type: 'string' }, reset: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-    } }));
-  } catch (err) {
-    process.stderr.write(`pjsip-gitops demo: ${messageOf(err)}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const dir = values.dir ? resolve(values.dir) : join(PACKAGE_ROOT, 'demo');
-  const shown = (p: string) => relative(process.cwd(), p) || '.';
-  if (values.reset) await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, 'target'), { recursive: true });
-  const extensions = values.extensions ? resolve(values.extensions) : join(PACKAGE_ROOT, 'extensions');
-  const liveFile = join(dir, 'target', 'pjsip_wizard.conf');
+export async function run(args: string[], io: CommandIO): Promise<number> {
+  return runCommand(SPEC, args, io, async ({ values }) => {
+    const dir = values.dir ? resolve(io.cwd, values.dir) : join(PACKAGE_ROOT, 'demo');
+    const shown = (p: string) => relative(io.cwd, p) || '.';
+    if (values.reset) await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, 'target'), { recursive: true });
+    const extensions = values.extensions ? resolve(io.cwd, values.extensions) : join(PACKAGE_ROOT, 'extensions');
+    const liveFile = join(dir, 'target', 'pjsip_wizard.conf');
 
-  const seed = await seedRemote(join(dir, 'remote.git'), extensions);
-  const asterisk = await demoAsterisk(dir, liveFile);
-  const configFile = join(dir, 'reconciler.yaml');
-  await writeFile(configFile, [
-    '# The demo reconciler config (written by `pjsip-gitops demo`; paths are relative to this file).',
-    'source: { repo: remote.git, branch: main, extensionsPath: extensions }',
-    'target: { kind: local, liveFile: target/pjsip_wizard.conf, mode: "0640" }',
-    `asterisk: { cli: [${JSON.stringify(asterisk)}, -rx], reload: [${JSON.stringify(asterisk)}, -rx, module reload res_pjsip.so], timeout: 10s }`,
-    'stateDir: state',
-    '',
-  ].join('\n'));
-  const config = await loadConfig(configFile);
+    const seed = await seedRemote(join(dir, 'remote.git'), extensions);
+    const asterisk = await demoAsterisk(dir, liveFile);
+    const configFile = join(dir, 'reconciler.yaml');
+    await writeFile(configFile, [
+      '# The demo reconciler config (written by `pjsip-gitops demo`; paths are relative to this file).',
+      'source: { repo: remote.git, branch: main, extensionsPath: extensions }',
+      'target: { kind: local, liveFile: target/pjsip_wizard.conf, mode: "0640" }',
+      `asterisk: { cli: [${JSON.stringify(asterisk)}, -rx], reload: [${JSON.stringify(asterisk)}, -rx, module reload res_pjsip.so], timeout: 10s }`,
+      'stateDir: state',
+      '',
+    ].join('\n'));
+    const config = await loadConfig(configFile);
 
-  const out = (s: string) => process.stdout.write(s + '\n');
-  out('pjsip-gitops demo — one reconcile pass of the shipped extensions');
-  out(`  git remote   ${shown(config.source.repo)} (${seed.seeded === 'created' ? 'seeded from extensions/'
-    : seed.seeded === 'updated' ? 're-seeded: extensions/ changed' : 'as extensions/'}; head ${seed.commit.slice(0, 12)})`);
-  out(`  live file    ${shown(liveFile)}`);
-  out(`  Asterisk     demo Asterisk (stand-in): ${shown(asterisk)} runs the test fake, which answers like Asterisk 22`);
-  out(`  config       ${shown(configFile)}  (state in ${shown(config.stateDir)})`);
-  out('');
+    const out = (s: string) => io.stdout.write(s + '\n');
+    out('pjsip-gitops demo — one reconcile pass of the shipped extensions');
+    out(`  git remote   ${shown(config.source.repo)} (${seed.seeded === 'created' ? 'seeded from extensions/'
+      : seed.seeded === 'updated' ? 're-seeded: extensions/ changed' : 'as extensions/'}; head ${seed.commit.slice(0, 12)})`);
+    out(`  live file    ${shown(liveFile)}`);
+    out(`  Asterisk     demo Asterisk (stand-in): ${shown(asterisk)} runs the test fake, which answers like Asterisk 22`);
+    out(`  config       ${shown(configFile)}  (state in ${shown(config.stateDir)})`);
+    out('');
 
-  const log = createLogger({ write: values.verbose ? (l) => { process.stderr.write(l); } : () => {} });
-  let release;
-  try {
-    release = await acquireLock(config.stateDir);
-  } catch (err) {
-    if (err instanceof LockHeldError) { process.stderr.write(`pjsip-gitops demo: ${err.message}\n`); return 1; }
-    throw err;
-  }
-  try {
-    const deps = await loadPassDeps(config, { log });
-    const result = await runPass(deps, { trigger: 'demo' });
-    out(formatResult(result).trimEnd());
-    const loaded = await showEndpoints(deps.target, config.asterisk);
-    if (loaded.ok) out(`\nThe demo Asterisk has ${loaded.value.size} endpoints loaded ('pjsip show endpoints').`);
-    if (result.result === 'applied') out('Run it again: nothing changed, so nothing is written and nothing reloaded.');
-    else if (result.result === 'unchanged') out('Nothing changed: no write, no reload. Edit a file in extensions/ and run it again to see a change go through.');
-    out(`Status: pjsip-gitops status --config ${shown(configFile)}`);
-    return exitCodeOf(result);
-  } finally {
-    await release();
-  }
+    const log = createLogger({ write: values.verbose ? (l) => { io.stderr.write(l); } : () => {} });
+    let release;
+    try {
+      release = await acquireLock(config.stateDir);
+    } catch (err) {
+      if (err instanceof LockHeldError) { io.stderr.write(`pjsip-gitops demo: ${err.message}\n`); return 1; }
+      throw err;
+    }
+    try {
+      const deps = await loadPassDeps(config, { log });
+      const result = await runPass(deps, { trigger: 'demo' });
+      out(formatResult(result).trimEnd());
+      const loaded = await showEndpoints(deps.target, config.asterisk);
+      if (loaded.ok) out(`\nThe demo Asterisk has ${loaded.value.size} endpoints loaded ('pjsip show endpoints').`);
+      if (result.result === 'applied') out('Run it again: nothing changed, so nothing is written and nothing reloaded.');
+      else if (result.result === 'unchanged') out('Nothing changed: no write, no reload. Edit a file in extensions/ and run it again to see a change go through.');
+      out(`Status: pjsip-gitops status --config ${shown(configFile)}`);
+      return exitCodeOf(result);
+    } finally {
+      await release();
+    }
+  });
 }
