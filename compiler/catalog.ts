@@ -3,6 +3,9 @@
 import catalog from '../schemas/pjsip-options-22.json' with { type: 'json' };
 import { badCodecs } from './codecs.js';
 import { closest } from './diagnostics.js';
+import { factOf, whatDrops, type OptionFact } from './option-facts.js';
+import { checkDouble, checkUint, leadingZero } from './values-numbers.js';
+import { GRAMMARS } from './values-grammars.js';
 import type { Code } from './diagnostics.js';
 
 interface CodeValues {
@@ -65,55 +68,79 @@ export function isTrue(value: string): boolean {
   return BOOL_TRUE.has(value.toLowerCase());
 }
 
-export interface ValueProblem { code: Code; message: string; hint?: string }
+export interface ValueProblem { code: Code; message: string; hint?: string; severity?: 'warning' }
 
-const UINT_MAX = 4294967295;
-
-/** Why Asterisk would reject (or silently misread) `value` for this option; null when it is fine. */
+/** Why Asterisk would reject, misread, truncate or ignore `value` for this option; null when it loads as written.
+ *  The per-option facts (schemas/pjsip-options-22-facts.json) decide; the catalog type is the fallback. */
 export function checkValue(key: string, info: OptionInfo, value: string): ValueProblem | null {
-  const o = info.option;
-  if (!o) return null;
+  if (!info.option) return null;
+  const f: OptionFact = factOf(key) ?? { kind: info.option.type === 'uint' ? 'uint' : info.option.type === 'bool' ? 'bool' : 'string', source: 'catalog' };
+  const drops = whatDrops(key);
   const bools = `${[...BOOL_TRUE].join('/')} or ${[...BOOL_FALSE].join('/')}`;
-  if (o.type === 'bool') {
-    if (BOOL_TRUE.has(value.toLowerCase()) || BOOL_FALSE.has(value.toLowerCase())) return null;
-    return { code: 'BAD_BOOLEAN', message: `${key} = ${value}: Asterisk reads this as 'no' without a word`,
-      hint: `write one of ${bools}` };
+  const isBool = (v: string) => BOOL_TRUE.has(v.toLowerCase()) || BOOL_FALSE.has(v.toLowerCase());
+  switch (f.kind) {
+    case 'bool':
+      return isBool(value) ? null
+        : { code: 'BAD_BOOLEAN', message: `${key} = ${value}: Asterisk reads this as 'no' without a word`, hint: `write one of ${bools}` };
+    case 'uint': {
+      const p = checkUint(key, value, f, drops);
+      if (p) return p;
+      return leadingZero(value, f)
+        ? { code: 'LEADING_ZERO', severity: 'warning', message: `${key} = ${value}: Asterisk reads a leading 0 as octal (here the same number)`, hint: `write ${Number.parseInt(value, 8)}` }
+        : null;
+    }
+    case 'double':
+      return checkDouble(key, value, drops);
+    case 'codecs': {
+      const items = value.split(/[,|]/);
+      if (items.some((i) => i.trim() === '')) return { code: 'BAD_CODEC', message: `${key} = ${value}: an empty codec name; Asterisk drops ${drops}` };
+      const bad = badCodecs(items.map((s) => s.trim()));
+      return bad.length ? { code: 'BAD_CODEC', message: `${key}: unknown codec ${bad.map((b) => `'${b}'`).join(', ')}` } : null;
+    }
+    case 'enum':
+    case 'tos':
+      return checkEnum(key, value, f, drops, isBool);
+    case 'string':
+      return checkString(key, value, f);
+    case 'noop':
+    case 'ignored':
+    case 'host-file':
+    case 'host-reference':
+      return null; // reported by checkOptions (IGNORED_OPTION, HOST_REFERENCE)
+    default: {
+      const grammar = GRAMMARS[f.kind];
+      return grammar ? grammar(key, value, f, drops) : null;
+    }
   }
-  if (o.type === 'uint' || o.type === 'int') {
-    const ok = o.type === 'uint' ? /^[0-9]+$/.test(value) : /^-?[0-9]+$/.test(value);
-    const n = Number(value);
-    const [lo, hi] = o.c?.range ?? (o.type === 'uint' ? [0, UINT_MAX] : [-2147483648, 2147483647]);
-    if (ok && n >= lo && n <= hi) return null;
-    return { code: 'BAD_NUMBER', message: `${key} = ${value}: must be ${o.type === 'uint' ? 'a whole number' : 'an integer'} from ${lo} to ${hi}` };
+}
+
+function checkEnum(key: string, value: string, f: OptionFact, drops: string, isBool: (v: string) => boolean): ValueProblem | null {
+  const allowed = f.values ?? [];
+  const norm = (v: string) => (f.caseSensitive ? v : v.toLowerCase());
+  const set = new Set(allowed.map(norm));
+  if (f.kind === 'tos' && /^(0|[1-9][0-9]{0,2})$/.test(value)) {
+    return Number(value) <= 255 ? null
+      : { code: 'BAD_VALUE', message: `${key} = ${value}: Asterisk keeps only the low 8 bits (${Number(value) & 255})`, hint: 'write 0–255 or a DSCP name such as EF or AF41' };
   }
-  if (o.type === 'double') {
-    return /^-?[0-9]+(\.[0-9]+)?$/.test(value) ? null
-      : { code: 'BAD_NUMBER', message: `${key} = ${value}: must be a number` };
+  const items = f.list ? value.split(',').map((s) => s.trim()) : [value];
+  const wrong = items.filter((i) => !set.has(norm(i)) && !(f.bools && isBool(i)));
+  if (wrong.length === 0 && !(f.list && items.some((i) => i === ''))) return null;
+  const first = wrong[0] ?? '';
+  const guess = closest(first, allowed);
+  const effect = f.unknownIgnored ? 'Asterisk ignores it without a word and keeps its default'
+    : f.kind === 'tos' ? `Asterisk reads numbers as C does (octal, hex) and drops ${drops} for anything else`
+      : `Asterisk drops ${drops}`;
+  const caseHint = f.caseSensitive && set.has(first.toLowerCase()) ? `write it in lower case: '${first.toLowerCase()}'` : undefined;
+  return { code: 'BAD_VALUE', message: `${key} = ${value}: ${effect}; it accepts ${allowed.join(', ')}${f.kind === 'tos' ? ' or 0–255 in decimal' : ''}${f.caseSensitive ? ' (case matters)' : ''}`,
+    ...(caseHint ? { hint: caseHint } : guess ? { hint: `did you mean '${guess}'?` } : {}) };
+}
+
+function checkString(key: string, value: string, f: OptionFact): ValueProblem | null {
+  if (f.maxLength !== undefined && value.length > f.maxLength) {
+    return { code: 'VALUE_TRUNCATED', message: `${key}: Asterisk cuts this value to ${f.maxLength} characters (it has ${value.length})`, hint: `use at most ${f.maxLength} characters` };
   }
-  if (o.type === 'codec-list') {
-    const bad = badCodecs(value.split(/[,|]/).map((s) => s.trim()));
-    return bad.length ? { code: 'BAD_CODEC', message: `${key}: unknown codec ${bad.map((b) => `'${b}'`).join(', ')}` } : null;
+  if (f.noSpaces && /\s/.test(value)) {
+    return { code: 'BAD_VALUE', message: `${key} = ${value}: a value with spaces is replaced by Asterisk's default`, hint: 'leave out the spaces' };
   }
-  const cv = o.codeValues;
-  const allowed = cv?.values ?? o.enum;
-  if (!allowed && cv?.boolValues) {
-    // handlers that read the value with ast_true: anything unknown becomes 'no'
-    if (BOOL_TRUE.has(value.toLowerCase()) || BOOL_FALSE.has(value.toLowerCase())) return null;
-    return { code: 'BAD_BOOLEAN', message: `${key} = ${value}: Asterisk reads this as 'no' without a word`, hint: `write one of ${bools}` };
-  }
-  if (!allowed) return null;
-  const caseless = cv?.match !== 'case-sensitive';
-  const set = new Set(allowed.map((a) => (caseless ? a.toLowerCase() : a)));
-  const items = cv?.list || o.list || (!cv && o.enum) ? value.split(',').map((s) => s.trim()) : [value];
-  const bad = items.filter((item) => {
-    const v = caseless ? item.toLowerCase() : item;
-    if (set.has(v)) return false;
-    if (cv?.alsoInteger && /^[0-9]+$/.test(item)) return false;
-    if (cv?.boolValues && (BOOL_TRUE.has(item.toLowerCase()) || BOOL_FALSE.has(item.toLowerCase()))) return false;
-    return true;
-  });
-  if (bad.length === 0) return null;
-  const guess = closest(bad[0]!, allowed);
-  return { code: 'BAD_VALUE', message: `${key} = ${value}: Asterisk accepts ${allowed.join(', ')}`,
-    ...(guess ? { hint: `did you mean '${guess}'?` } : {}) };
+  return null;
 }

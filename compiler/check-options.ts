@@ -1,5 +1,6 @@
 // Stage 3 applied to inputs: each raw option of defaults, templates and extensions against the catalog.
 import { allOptionKeys, checkValue, lookupOption } from './catalog.js';
+import { factOf, unknownNameEffect, whatDrops } from './option-facts.js';
 import { closest, finding, type Report } from './diagnostics.js';
 import type { OptionInput } from './input.js';
 
@@ -21,26 +22,62 @@ export function checkOptions(options: readonly OptionInput[], report: Report): v
       report(finding('RESERVED_OPTION', 'error', o.keyAt, `${o.key} is not set in options:`, reserved));
       continue;
     }
-    const info = lookupOption(o.key);
+    const lower = o.key.toLowerCase();
+    const info = lookupOption(o.key) ?? (lower !== o.key ? null : null);
     if (!info) {
+      const sameIgnoringCase = allOptionKeys().find((k) => k.toLowerCase() === lower);
+      if (sameIgnoringCase) {
+        const prefixCase = o.key.includes('/') && o.key.slice(0, o.key.indexOf('/')) !== sameIgnoringCase.slice(0, sameIgnoringCase.indexOf('/'));
+        report(finding('OPTION_NAME_CASE', 'error', o.keyAt,
+          prefixCase
+            ? `'${o.key}': the wizard matches prefixes case-sensitively, so Asterisk silently ignores this option`
+            : `'${o.key}': Asterisk matches option names ignoring case, so two spellings could set the same option`,
+          `write '${sameIgnoringCase}'`));
+        continue;
+      }
       const guess = closest(o.key, allOptionKeys());
       report(finding('UNKNOWN_OPTION', 'error', o.keyAt,
-        `unknown wizard option '${o.key}': Asterisk 22 would drop this endpoint at reload`,
-        guess ? `did you mean '${guess}'?` : 'options are endpoint/…, aor/…, inbound_auth/…, or the wizard\'s own'));
+        `unknown wizard option '${o.key}': Asterisk 22 has no such option — ${unknownNameEffect(o.key)}`,
+        guess ? `did you mean '${guess}'?` : 'options are endpoint/…, aor/…, inbound_auth/…, outbound_auth/…, identify/…, registration/…, or the wizard\'s own'));
       continue;
     }
+    const fact = factOf(o.key);
     if (info.deprecated) {
       report(finding('DEPRECATED_OPTION', 'warning', o.keyAt, `${o.key} is deprecated in Asterisk 22`));
     }
-    if (info.option?.type === 'noop') {
-      report(finding('IGNORED_OPTION', 'warning', o.keyAt, `${o.key} is accepted and ignored by Asterisk`, 'remove it'));
+    if (info.option?.type === 'noop' || fact?.kind === 'ignored') {
+      report(finding('IGNORED_OPTION', 'warning', o.keyAt, `${o.key} is accepted and ignored by Asterisk${fact?.why ? `: ${fact.why}` : ''}`, 'remove it'));
+      continue;
+    }
+    if (fact?.overridden) {
+      report(finding('OVERRIDDEN_OPTION', 'warning', o.keyAt, `${o.key} has no effect`, fact.overridden));
       continue;
     }
     if (o.value === '') {
-      report(finding('EMPTY_VALUE', 'warning', o.valueAt, `${o.key} has no value`, 'give a value or remove the option'));
+      const kind = fact?.kind ?? 'string';
+      if (kind === 'string' && !fact?.notEmpty) {
+        report(finding('EMPTY_VALUE', 'warning', o.valueAt, `${o.key} has no value`, 'give a value or remove the option'));
+      } else {
+        report(finding('EMPTY_VALUE', 'error', o.valueAt,
+          kind === 'bool' ? `${o.key} has no value: Asterisk reads it as 'no', whatever the default`
+            : `${o.key} has no value: Asterisk ${kind === 'string' ? 'replaces it with its default or refuses it' : `drops ${whatDrops(o.key)} or keeps its default`}`,
+          kind === 'bool' ? 'write no (or yes), or remove the option' : 'give a value or remove the option'));
+      }
+      continue;
+    }
+    if (fact?.kind === 'host-file' || fact?.kind === 'host-reference') {
+      if (fact.kind === 'host-file' && !o.value.startsWith('/')) {
+        report(finding('BAD_VALUE', 'error', o.valueAt, `${o.key} = ${o.value}: a file is named by its absolute path on the PBX host`, 'write /etc/asterisk/keys/…'));
+        continue;
+      }
+      report(finding('HOST_REFERENCE', 'warning', o.valueAt,
+        fact.kind === 'host-file'
+          ? `${o.key} = ${o.value}: Asterisk drops ${whatDrops(o.key)} unless this file exists and is readable on the PBX host`
+          : `${o.key} = ${o.value}: Asterisk drops ${whatDrops(o.key)} unless this names ${fact.what ?? 'something configured'} on the PBX host`,
+        'the compiler cannot see the host; check it there'));
       continue;
     }
     const problem = checkValue(o.key, info, o.value);
-    if (problem) report(finding(problem.code, 'error', o.valueAt, problem.message, problem.hint));
+    if (problem) report(finding(problem.code, problem.severity ?? 'error', o.valueAt, problem.message, problem.hint));
   }
 }

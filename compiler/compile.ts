@@ -150,9 +150,14 @@ function checkCredentialOptions(site: SiteInput, extensions: readonly ExtensionI
 
 function checkCallerIdNames(extensions: readonly ExtensionInput[], report: Report): void {
   for (const ext of extensions) {
-    if (/["<>\\]/.test(ext.name)) {
-      report(finding('BAD_CALLERID_NAME', 'error', ext.nameAt, `name of extension ${ext.number} contains " < > or \\`,
-        'these break the callerid form "name" <number>; leave them out'));
+    // `<` and `>` inside the quotes load exactly; `"` ends the quoted name and `\` is removed by Asterisk
+    if (/["\\]/.test(ext.name)) {
+      report(finding('BAD_CALLERID_NAME', 'error', ext.nameAt, `name of extension ${ext.number} contains " or \\`,
+        'these break the callerid form "name" <number> (Asterisk removes \\); leave them out'));
+    } else if (ext.name.length > 79) {
+      // main/callerid.c:ast_callerid_split into an 80-byte buffer (pjsip_configuration.c:caller_id_handler)
+      report(finding('VALUE_TRUNCATED', 'error', ext.nameAt, `name of extension ${ext.number} has ${ext.name.length} characters: Asterisk cuts a display name to 79`,
+        'use at most 79 characters'));
     }
   }
 }

@@ -19,7 +19,7 @@ export const CODES = {
   SCHEMA_SIZE: 'too short, too long, too few or too many items',
   SCHEMA_INVALID: 'the schema rejects this value',
   // the Asterisk option catalog (schemas/pjsip-options-22.json)
-  UNKNOWN_OPTION: 'Asterisk 22 has no such wizard option: the endpoint would be dropped',
+  UNKNOWN_OPTION: 'Asterisk 22 has no such wizard option: the object of its prefix is dropped, or the option is silently ignored',
   BAD_VALUE: 'a value Asterisk rejects or silently ignores',
   BAD_BOOLEAN: 'a boolean spelling Asterisk would silently read as false',
   BAD_NUMBER: 'not a number Asterisk accepts for this option',
@@ -29,6 +29,12 @@ export const CODES = {
   OVERRIDDEN_OPTION: 'the wizard sets this option itself; the written value has no effect',
   RESERVED_OPTION: 'this option is written from a field of its own',
   EMPTY_VALUE: 'an option with no value',
+  OPTION_NAME_CASE: 'an option name not written as the catalog spells it (Asterisk matches names ignoring case, prefixes not)',
+  LEADING_ZERO: 'a number with a leading zero: Asterisk reads it as octal',
+  VALUE_TRUNCATED: 'a value longer than the buffer Asterisk copies it into: it is cut silently',
+  HOST_REFERENCE: 'a file or profile on the PBX host: Asterisk drops the object when it is missing',
+  NO_EFFECT: 'an option that does nothing in this section (its object is not made)',
+  OPTION_CONFLICT: 'options that Asterisk refuses together (a rule across options)',
   // rules across files
   DUPLICATE_EXTENSION: 'two files define the same extension number',
   FILE_NAME_MISMATCH: "the file name is not the extension's number",

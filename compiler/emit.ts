@@ -20,7 +20,8 @@ export function checkSections(sections: readonly PlannedSection[], report: Repor
   for (const s of sections) {
     for (const o of s.options) {
       const what = o.secret ? `the password of ${s.name}` : `${o.key} of [${s.name}]`;
-      const m = CONTROL.exec(o.value);
+      // a TAB inside a password is kept exactly by Asterisk (only the line's ends are trimmed)
+      const m = CONTROL.exec(o.secret ? o.value.replace(/\t/g, ' ') : o.value);
       if (m) {
         const cp = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
         report(finding('CONTROL_CHARACTER', 'error', o.at, `${what} contains control character U+${cp}`,

@@ -4,6 +4,7 @@ import { finding, type Report } from './diagnostics.js';
 import { effectiveExtension, effectiveTemplate, flag, valueOf, type Effective } from './effective.js';
 import type { ExtensionInput, SiteInput, TemplateInput } from './input.js';
 import { PRODUCTION_RULES } from './rules-production.js';
+import { optionRules } from './rules-options.js';
 
 export const DEFAULTS_SECTION = 'pjsip-gitops-defaults';
 const WEBSOCKET = new Set(['ws', 'wss']);
@@ -200,7 +201,7 @@ const opusPath: Rule = ({ site, report }) => {
 };
 
 export const RULES: readonly Rule[] = [
-  rangesInOrder, rangeTemplatesExist, sectionNames, extensionPlacement, wizardOverrides, maxContacts, transports, opusPath,
+  rangesInOrder, rangeTemplatesExist, sectionNames, extensionPlacement, wizardOverrides, maxContacts, transports, opusPath, optionRules,
   ...PRODUCTION_RULES,
 ];
 

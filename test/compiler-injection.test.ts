@@ -23,7 +23,8 @@ const PLACES: { name: string; file: (v: string) => string; expectAs: (conf: Map<
 
 for (const place of PLACES) {
   test(`${place.name}: every control character is a CONTROL_CHARACTER error, nothing emitted`, () => {
-    for (const ch of CONTROL) {
+    // a TAB inside a password is kept exactly by Asterisk (proved by a REGISTER in test/real/)
+    for (const ch of CONTROL.filter((c) => !(place.name === 'password' && c === '\t'))) {
       const r = compile(site({ '6001.yaml': place.file(`a${ch}b`) }));
       const codes = r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
       assert.is(r.ok, false, `U+${ch.codePointAt(0)!.toString(16)} in ${place.name} was accepted`);
