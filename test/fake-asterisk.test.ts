@@ -108,14 +108,15 @@ test('a bad value or an unknown option drops that endpoint; the reply still says
   assert.match(log, /Could not find option suitable for category '6014' named 'no_such_option'/);
 });
 
-test('a boolean with an unknown spelling silently becomes no; enums ignore case', async () => {
+test('a boolean with an unknown spelling silently becomes false; enums ignore case', async () => {
   const f = fake();
   f.write(TEMPLATE + section('6000', 'endpoint/rtp_symmetric = maybe\nendpoint/force_rport = On\nendpoint/media_encryption = DTLS\n'));
   await reload(f);
   assert.equal((await f.loaded()).endpoints, ['6000']);
   const r = await rx(f, 'pjsip show endpoint 6000');
-  assert.match(r.stdout, /^ rtp_symmetric\s+: no$/m);
-  assert.match(r.stdout, /^ force_rport\s+: yes$/m);
+  // printed as the real one prints these booleans (test/real/conformance.test.ts)
+  assert.match(r.stdout, /^ rtp_symmetric\s+: false$/m);
+  assert.match(r.stdout, /^ force_rport\s+: true$/m);
 });
 
 test('(+) adds lines to an earlier section; without one the file is invalid', async () => {
@@ -144,19 +145,44 @@ test('an unknown codec fails the endpoint; known ones with ! and :ms pass', asyn
   assert.equal((await f.loaded()).endpoints, ['6000']);
 });
 
-test('a good section turned bad: its endpoint goes (default), or its old one stays (keepOldObjectOnFailure)', async () => {
-  for (const keep of [false, true]) {
-    const f = fake({ keepOldObjectOnFailure: keep });
+test('a good section turned bad: its old objects stay (default, as a real 22.10.1), or go (keepOldObjectOnFailure: false)', async () => {
+  for (const keep of [undefined, false, true]) {
+    const f = fake(keep === undefined ? {} : { keepOldObjectOnFailure: keep });
     f.write(TEMPLATE + section('6000'));
     await reload(f);
     f.write(TEMPLATE + section('6000', 'endpoint/media_encryption = maybe\n'));
     const r = await reload(f);
     assert.is(r.stdout, "Module 'res_pjsip.so' reloaded successfully.\n");
     const l = await f.loaded();
-    assert.equal(l.endpoints, keep ? ['6000'] : []);
+    assert.equal(l.endpoints, keep === false ? [] : ['6000']);
     assert.equal(l.aors, ['6000'], 'the aor applied fine either way');
-    if (keep) assert.is(l.objects.endpoint!['6000']!.fields.media_encryption, undefined);
+    if (keep !== false) assert.is(l.objects.endpoint!['6000']!.fields.media_encryption, undefined);
   }
+});
+
+test('a dtls_cert_file this host cannot read drops the endpoint, as rtp_engine.c refuses it', async () => {
+  const f = fake();
+  f.write(TEMPLATE + section('6000', 'endpoint/dtls_cert_file = /nonexistent/pjsip-gitops/cert.pem\n') +
+    section('6001', `endpoint/dtls_cert_file = ${f.conf}\n`));
+  await reload(f);
+  assert.equal((await f.loaded()).endpoints, ['6001']);
+  assert.match(await f.log(), /rtp_engine\.c: dtlscertfile file \/nonexistent\/pjsip-gitops\/cert\.pem does not exist or is not readable/);
+});
+
+test('pjsip show aor|auth <id>, aors, auths, contacts', async () => {
+  const f = fake();
+  f.write(TEMPLATE + section('6000'));
+  await reload(f);
+  const aor = await rx(f, 'pjsip show aor 6000');
+  assert.match(aor.stdout, /^ max_contacts\s+: \d+$/m);
+  assert.match(aor.stdout, /^ qualify_timeout\s+: 3\.000000$/m);
+  const auth = await rx(f, 'pjsip show auth 6000-iauth');
+  assert.match(auth.stdout, /^ auth_type\s+: userpass$/m);
+  assert.match(auth.stdout, /^\s+Auth:\s+6000-iauth\//m);
+  assert.match((await rx(f, 'pjsip show aors')).stdout, /^Objects found: 1$/m);
+  assert.match((await rx(f, 'pjsip show auths')).stdout, /^Objects found: 1$/m);
+  assert.is((await rx(f, 'pjsip show contacts')).stdout.trim(), 'No objects found.');
+  assert.is((await rx(f, 'pjsip show aor 6099')).stdout.trim(), 'Unable to find object 6099.');
 });
 
 test('sends_auth makes an outbound auth; without its username neither auth is made', async () => {
@@ -201,8 +227,8 @@ test('pjsip show endpoint: @pjsip_wizard row, or Unable to find object with exit
   assert.match(r.stdout, /^ context\s+: internal$/m);
   // webrtc = yes turns on, among others, dtls, ice and avpf
   assert.match(r.stdout, /^ media_encryption\s+: dtls$/m);
-  assert.match(r.stdout, /^ ice_support\s+: yes$/m);
-  assert.match(r.stdout, /^ use_avpf\s+: yes$/m);
+  assert.match(r.stdout, /^ ice_support\s+: true$/m);
+  assert.match(r.stdout, /^ use_avpf\s+: true$/m);
   const missing = await rx(f, 'pjsip show endpoint 6099');
   assert.is(missing.stdout.trim(), 'Unable to find object 6099.');
   assert.is(missing.code, 0);

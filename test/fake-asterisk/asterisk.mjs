@@ -11,7 +11,7 @@
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyState, reloadWizard } from './wizard.mjs';
-import { showEndpoint, showEndpoints, showTranslation, showTransport, showTransports } from './output.mjs';
+import { showContacts, showEndpoint, showEndpoints, showObject, showObjects, showTranslation, showTransport, showTransports } from './output.mjs';
 
 const WIZARD_MODULES = new Set(['res_pjsip.so', 'res_pjsip_config_wizard.so', 'res_pjsip', 'res_pjsip_config_wizard']);
 const OTHER_MODULES = new Set(['chan_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_registrar.so', 'app_dial.so', 'pbx_config.so']);
@@ -102,6 +102,9 @@ function run(command, home, config) {
     if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(loadedState(home), config, d));
     if (c === 'transports' && words.length === 3) return reply(showTransports(config));
     if (c === 'transport' && d !== undefined && words.length === 4) return reply(showTransport(config, d));
+    if ((c === 'aor' || c === 'auth') && d !== undefined && words.length === 4) return reply(showObject(loadedState(home), c, d));
+    if ((c === 'aors' || c === 'auths') && words.length === 3) return reply(showObjects(loadedState(home), c.slice(0, -1)));
+    if (c === 'contacts' && words.length === 3) return reply(showContacts());
   }
   if (a === 'core' && b === 'show') {
     if (c === 'translation' && words.length === 3) return reply(showTranslation(config));

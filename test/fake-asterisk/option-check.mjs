@@ -2,7 +2,7 @@
 // an unknown name, a non-numeric number, an enum word it does not know, an unknown codec. Booleans
 // never fail (an unknown spelling silently becomes false), nor do free strings.
 
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CATALOG_URL = new URL('../../schemas/pjsip-options-22.json', import.meta.url);
@@ -30,7 +30,23 @@ function isBoolWord(v) {
   const w = String(v).trim().toLowerCase();
   return c.true.includes(w) || c.false.includes(w);
 }
-export { isTrue };
+export { isBoolWord, isTrue };
+
+// endpoint options naming a file or folder on the PBX host: res_rtp_asterisk refuses the value when
+// it cannot read it (rtp_engine.c ast_rtp_dtls_cfg_parse), and the endpoint is dropped
+const HOST_PATHS = { dtls_cert_file: 'dtlscertfile', dtls_private_key: 'dtlsprivatekey', dtls_ca_file: 'dtlscafile', dtls_ca_path: 'dtlscapath' };
+
+/** The log line of a real Asterisk refusing a host path this host lacks, or null. */
+export function hostPathError(type, name, value) {
+  const rtpName = type === 'endpoint' ? HOST_PATHS[name.toLowerCase()] : undefined;
+  if (!rtpName || value === '') return null;
+  try {
+    accessSync(value, constants.R_OK);
+    return null;
+  } catch {
+    return `ERROR rtp_engine.c: ${rtpName} file ${value} does not exist or is not readable`;
+  }
+}
 
 /** The option spec for `name` on object type `type` ('endpoint', 'aor', 'auth', …), or null. */
 export function optionSpec(type, name) {

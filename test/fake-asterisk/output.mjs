@@ -2,7 +2,9 @@
 // real output): `pjsip show endpoints`, `pjsip show endpoint <id>`, `pjsip show transports`, `pjsip show transport <id>`,
 // `core show translation`.
 
-import { isTrue, loadCatalog } from './option-check.mjs';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isBoolWord, isTrue, loadCatalog } from './option-check.mjs';
 
 const ENDPOINT_LEGEND = [
   '',
@@ -32,9 +34,10 @@ export const DEFAULT_TRANSPORTS = [
 ];
 
 // what an open-source Asterisk 22 build can transcode: no opus (res_format_attr_opus only passes it through)
+// (the rows and their order as a real 22.10.1 built by ../shared/asterisk/build.sh prints them)
 export const DEFAULT_TRANSLATABLE = [
-  'ulaw', 'alaw', 'gsm', 'g726', 'g726aal2', 'adpcm', 'slin', 'slin12', 'slin16', 'slin24', 'slin32',
-  'slin44', 'slin48', 'slin96', 'slin192', 'lpc10', 'ilbc', 'g722', 'testlaw',
+  'ulaw', 'alaw', 'gsm', 'g726', 'g726aal2', 'adpcm', 'slin8', 'slin12', 'slin16', 'slin24', 'slin32',
+  'slin44', 'slin48', 'slin96', 'slin192', 'lpc10', 'ilbc', 'g722',
 ];
 
 /** The number part of a callerid like `"Desk 2" <6001>` (ast_callerid_split), '' when none. */
@@ -86,33 +89,102 @@ export function showEndpoints(state, config) {
   return lines.join('\n');
 }
 
-/** Every endpoint parameter, the catalog's defaults overridden by the section and by webrtc = yes. */
-function endpointParameters(fields) {
-  const catalog = loadCatalog();
-  const params = {};
-  for (const [name, spec] of Object.entries(catalog.objects.endpoint.options)) {
-    if (spec.type !== 'noop') params[name] = spec.default ?? '';
+// The rows a real Asterisk 22.10.1 prints for a minimal wizard section (defaults, in its own
+// spellings: `true`/`false`, `Yes`/`No`, `(ulaw|alaw)`), and what `webrtc = yes` changes: recorded
+// from `pjsip show endpoint|aor|auth` by hand; test/real/conformance.test.ts checks them.
+let recorded = null;
+function loadRecorded() {
+  if (!recorded) recorded = JSON.parse(readFileSync(fileURLToPath(new URL('./recorded-22.json', import.meta.url)), 'utf8'));
+  return recorded;
+}
+
+// rows the recording left out because the wizard fills them per section
+const WIZARD_ROWS = new Set(['@pjsip_wizard', 'aors', 'auth', 'username', 'password']);
+
+const BOOL_STYLES = [['true', 'false'], ['Yes', 'No'], ['yes', 'no']];
+
+/** A value as `pjsip show` prints it: booleans in the row's own spelling, a codec list as `(a|b)`. */
+function shown(type, name, value, defaultShown) {
+  const spec = loadCatalog().objects[type]?.options[name];
+  const style = BOOL_STYLES.find((pair) => pair.includes(defaultShown));
+  if (spec?.type === 'bool' || (spec?.codeValues?.boolValues && style && (value === '' || isBoolWord(value)))) {
+    const [t, f] = style ?? BOOL_STYLES[0];
+    // a word Asterisk does not know silently becomes false
+    return isTrue(value) ? t : f;
   }
-  const webrtc = catalog.objects.endpoint.options.webrtc?.applyEffects?.whenTrue ?? {};
-  if (isTrue(fields.webrtc)) {
-    for (const [k, v] of Object.entries(webrtc)) params[k] = v.split(' ')[0];
+  if (spec?.type === 'codec-list' && name === 'allow') {
+    const codecs = value.split(',').map((c) => c.trim().replace(/:\d+$/, '')).filter((c) => c && c !== 'all' && !c.startsWith('!'));
+    return `(${codecs.join('|')})`;
   }
+  return value;
+}
+
+/** Every parameter of one object: the recorded defaults, the section's fields over them. */
+function objectParameters(type, fields) {
+  const rec = loadRecorded();
+  const params = { ...rec[type] };
   for (const [name, value] of Object.entries(fields)) {
-    // a boolean reads as yes or no; a word Asterisk does not know silently becomes no
-    params[name] = catalog.objects.endpoint.options[name]?.type === 'bool' ? (isTrue(value) ? 'yes' : 'no') : value;
+    // a field that is no row of its own (`disallow` only edits `allow`) is not listed
+    if (Object.hasOwn(rec[type], name) || WIZARD_ROWS.has(name)) params[name] = shown(type, name, value, rec[type][name]);
   }
+  // res_pjsip applies webrtc = yes after every other field: it wins over them
+  if (type === 'endpoint' && isTrue(fields.webrtc ?? '')) Object.assign(params, rec.webrtcEffects);
   return params;
+}
+
+function parameterLines(params) {
+  const names = Object.keys(params).sort();
+  const nameWidth = Math.max(13, ...names.map((n) => n.length));
+  const valueWidth = Math.max(14, ...Object.values(params).map((v) => v.length));
+  return [` ${'ParameterName'.padEnd(nameWidth)} : ParameterValue`, ` ${'='.repeat(nameWidth + valueWidth + 3)}`,
+    ...names.map((n) => ` ${n.padEnd(nameWidth)} : ${params[n]}`)];
 }
 
 export function showEndpoint(state, config, id) {
   if (!Object.hasOwn(state.objects.endpoint, id)) return `Unable to find object ${id}.\n\n`;
   const lines = [...ENDPOINT_LEGEND, ...endpointBlock(state, config, id), '', '',
-    ` ${'ParameterName'.padEnd(35)}: ParameterValue`,
-    ` ${'='.repeat(90)}`];
-  const params = endpointParameters(state.objects.endpoint[id].fields);
-  for (const name of Object.keys(params).sort()) lines.push(` ${name.padEnd(35)}: ${params[name]}`);
-  lines.push('', '');
+    ...parameterLines(objectParameters('endpoint', state.objects.endpoint[id].fields)), '', ''];
   return lines.join('\n');
+}
+
+const AOR_LEGEND = [
+  '',
+  '      Aor:  <Aor..............................................>  <MaxContact>',
+  '    Contact:  <Aor/ContactUri............................> <Hash....> <Status> <RTT(ms)..>',
+  '==========================================================================================',
+  '',
+];
+const AUTH_LEGEND = [
+  '',
+  '  I/OAuth:  <AuthId/UserName.............................................................>',
+  '==========================================================================================',
+  '',
+];
+
+const aorRow = (id, aor) => `      Aor:  ${id.padEnd(53)}${aor.fields.max_contacts ?? '0'}`;
+const authRow = (id, auth) => `     Auth:  ${id}/${auth.fields.username ?? ''}`;
+
+/** `pjsip show aor <id>` / `pjsip show auth <id>` (the fake registers nothing: an aor lists no contact). */
+export function showObject(state, type, id) {
+  const o = state.objects[type]?.[id];
+  if (!o) return `Unable to find object ${id}.\n\n`;
+  const head = type === 'aor' ? [...AOR_LEGEND, aorRow(id, o), '', ''] : [...AUTH_LEGEND, authRow(id, o), ''];
+  return [...head, ...parameterLines(objectParameters(type, o.fields)), '', ''].join('\n');
+}
+
+/** `pjsip show aors` / `pjsip show auths`. */
+export function showObjects(state, type) {
+  const ids = sortIds(Object.keys(state.objects[type] ?? {}));
+  if (!ids.length) return 'No objects found.\n\n';
+  const rows = type === 'aor'
+    ? ids.flatMap((id) => [aorRow(id, state.objects.aor[id]), ''])
+    : ids.map((id) => authRow(id, state.objects.auth[id]));
+  return [...(type === 'aor' ? AOR_LEGEND : AUTH_LEGEND), ...rows, ...(type === 'aor' ? [] : ['']), `Objects found: ${ids.length}`, '', ''].join('\n');
+}
+
+/** `pjsip show contacts`: the fake has no registrations. */
+export function showContacts() {
+  return 'No objects found.\n\n';
 }
 
 export function showTransports(config) {
@@ -130,7 +202,7 @@ function transportParameters(t) {
     allow_reload: 'false', allow_wildcard_certs: 'No', async_operations: '1', bind: t.bind ?? defaultBind(t.protocol),
     ca_list_file: '', ca_list_path: '', cert_file: t.certFile ?? '', cipher: '', cos: '0', domain: '',
     external_media_address: '', external_signaling_address: '', external_signaling_port: '0', local_net: '',
-    method: '', password: t.password ?? '', priv_key_file: t.privKeyFile ?? '', protocol: t.protocol,
+    method: 'unspecified', password: t.password ?? '', priv_key_file: t.privKeyFile ?? '', protocol: t.protocol,
     require_client_cert: 'No', symmetric_transport: 'false', tcp_keepalive_enable: 'false', tcp_keepalive_idle_time: '30',
     tcp_keepalive_interval_time: '1', tcp_keepalive_probe_count: '5', tos: '0', verify_client: 'No',
     verify_server: 'No', websocket_write_timeout: '100',
@@ -153,6 +225,7 @@ export function showTransport(config, id) {
 }
 
 const rate = (codec) => {
+  if (codec === 'slin8') return 8;
   const m = /^slin(\d+)$/.exec(codec);
   if (m) return Number(m[1]);
   return codec === 'g722' ? 16 : 8;
@@ -161,8 +234,8 @@ const rate = (codec) => {
 // a plausible cost table: stepping through signed linear, dearer when the sample rate changes
 function cost(from, to) {
   if (from === to) return '-';
-  let c = from === 'slin' ? 6000 : /^slin/.test(from) ? 8500 : 9000;
-  if (to !== 'slin') c += rate(to) === rate(from) ? 6000 : 8000;
+  let c = from === 'slin8' ? 6000 : /^slin/.test(from) ? 8500 : 9000;
+  if (to !== 'slin8') c += rate(to) === rate(from) ? 6000 : 8000;
   if (from === 'ulaw' && to === 'alaw') c = 9150;
   if (from === 'alaw' && to === 'ulaw') c = 9150;
   if (to === 'g722' || from === 'g722') c += 250;

@@ -4,7 +4,7 @@
 // file takes its objects with it; a missing or invalid file changes nothing.
 
 import { parseConfigFile } from './config-parser.mjs';
-import { isTrue, loadCatalog, optionError } from './option-check.mjs';
+import { hostPathError, isTrue, loadCatalog, optionError } from './option-check.mjs';
 
 export const OBJECT_TYPES = ['auth', 'aor', 'endpoint', 'identify', 'registration', 'phoneprov'];
 
@@ -21,17 +21,21 @@ function prefixed(vars, prefix) {
   return vars.filter((v) => v.name.startsWith(prefix) && v.name.length > prefix.length).map((v) => ({ name: v.name.slice(prefix.length), value: v.value }));
 }
 
-class ApplyError extends Error {}
+class ApplyError extends Error {
+  /** a fault the test asked for (dropSections): the object goes, even an old one */
+  forced = false;
+}
 
 /** Checks every option of one object the way sorcery's objectset apply does; throws on the first refusal. */
 function fields(type, id, vars) {
   const out = {};
   for (const v of vars) {
-    const why = optionError(type, v.name, v.value);
+    const hostWhy = hostPathError(type, v.name, v.value);
+    const why = hostWhy ?? optionError(type, v.name, v.value);
     if (why) {
       const first = why.startsWith('unknown option')
         ? `ERROR config_options.c: Could not find option suitable for category '${id}' named '${v.name}' at line 0 of`
-        : `ERROR config_options.c: Error parsing ${v.name}=${v.value} at line 0 of`;
+        : `${hostWhy ? `${hostWhy}\n` : ''}ERROR config_options.c: Error parsing ${v.name}=${v.value} at line 0 of`;
       throw new ApplyError(`${first}\nERROR res_pjsip_config_wizard.c: Unable to apply object type '${type}' with id '${id}'.  Check preceeding errors.`);
     }
     out[v.name] = v.value;
@@ -52,7 +56,9 @@ function build(type, cat, config) {
   switch (type) {
     case 'endpoint': {
       if ((config.dropSections ?? []).includes(id)) {
-        throw new ApplyError(`ERROR res_pjsip_config_wizard.c: Unable to apply object type 'endpoint' with id '${id}'.  Check preceeding errors.`);
+        const err = new ApplyError(`ERROR res_pjsip_config_wizard.c: Unable to apply object type 'endpoint' with id '${id}'.  Check preceeding errors.`);
+        err.forced = true;
+        throw err;
       }
       const f = fields('endpoint', id, prefixed(vars, 'endpoint/'));
       f.aors = id;
@@ -155,9 +161,10 @@ function applySection(state, index, cat, key, config, log) {
       if (!(err instanceof ApplyError)) throw err;
       log(err.message);
       failed = true;
-      // BEHAVIOR.md: the endpoint is then missing. Asterisk's source suggests that an object made
-      // from an earlier, good text of the section stays loaded instead: keepOldObjectOnFailure.
-      if (!config.keepOldObjectOnFailure) removeWizardObjects(state, index, type, key);
+      // as a real 22.10.1 does (test/real/conformance.test.ts): an object made from an earlier, good
+      // text of the section stays loaded; a new section's object is simply missing.
+      // keepOldObjectOnFailure: false, or dropSections, remove the old one too.
+      if (err.forced || config.keepOldObjectOnFailure === false) removeWizardObjects(state, index, type, key);
       continue;
     }
     removeWizardObjects(state, index, type, key);

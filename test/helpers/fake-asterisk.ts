@@ -30,7 +30,7 @@ export interface FakeAsteriskMode {
   transports: { name: string; protocol: string; bind?: string; certFile?: string; privKeyFile?: string; password?: string }[];
   /** rows of `core show translation` (default: an open-source build's set, without opus) */
   translatableCodecs: string[];
-  /** keep a section's previous object when its new text fails to apply (default: removed) */
+  /** keep a section's previous object when its new text fails to apply, as a real 22.10.1 does (default: true; false removes it) */
   keepOldObjectOnFailure: boolean;
 }
 
