@@ -95,9 +95,10 @@ async function sameEndpoints(): Promise<Map<string, string>> {
  */
 async function sameEverything(ids: string[], endpointsOnly: string[] = []): Promise<void> {
   await sameEndpoints();
-  const queue: [('endpoint' | 'aor' | 'auth'), string][] = [
-    ...[...new Set(ids)].flatMap((id) => [['endpoint', id], ['aor', id], ['auth', `${id}-iauth`]] as const),
-    ...endpointsOnly.filter((id) => !ids.includes(id)).map((id) => ['endpoint', id] as const),
+  type Item = readonly ['endpoint' | 'aor' | 'auth', string];
+  const queue: Item[] = [
+    ...[...new Set(ids)].flatMap((id): Item[] => [['endpoint', id], ['aor', id], ['auth', `${id}-iauth`]]),
+    ...endpointsOnly.filter((id) => !ids.includes(id)).map((id): Item => ['endpoint', id]),
   ];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) await sameObject(next[0], next[1]);
