@@ -6,7 +6,7 @@ export type FactKind =
   | 'bool' | 'uint' | 'double' | 'enum' | 'codecs' | 'string' | 'noop' | 'ignored'
   | 'tos' | 'acl-address' | 'acl-name' | 'group' | 'named-group' | 'set-var' | 'from-user' | 'media-address'
   | 'auth-list' | 'codec-prefs' | 'security-mechanisms' | 'contact-uri' | 'password-digest' | 'digest-algorithms'
-  | 'identify-match' | 'match-header' | 'remote-hosts' | 'host-file' | 'host-reference';
+  | 'identify-match' | 'match-header' | 'remote-hosts' | 'host-file' | 'host-reference' | 'uri-params';
 
 export interface OptionFact {
   kind: FactKind;
@@ -27,6 +27,8 @@ export interface OptionFact {
   notEmpty?: boolean;
   params?: Record<string, string[]>;
   md5Only?: boolean;
+  /** characters a URI-user grammar also takes here */
+  extraChars?: string;
   overridden?: string;
   why?: string;
   what?: string;

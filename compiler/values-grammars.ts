@@ -41,7 +41,6 @@ const aclAddress: Check = (key, value, _f, drops) => {
 
 const aclName: Check = (key, value, f) => {
   if (value.includes(',')) return bad(key, value, 'Asterisk takes one ACL name per line here and keeps only the first', 'write one name of acl.conf');
-  if (/\s/.test(value)) return bad(key, value, 'an ACL name has no spaces', 'write one name of acl.conf');
   if (value.length > (f.maxLength ?? 79)) {
     return { code: 'VALUE_TRUNCATED', message: `${key} = ${value.slice(0, 20)}…: Asterisk cuts an ACL name to ${f.maxLength} characters`, hint: `use a name of at most ${f.maxLength} characters` };
   }
@@ -76,14 +75,21 @@ const setVar: Check = (key, value, _f, drops) => {
 };
 
 const FROM_USER = /^[A-Za-z0-9\-._~%!$&'()*+,;=:]+$/;
-const fromUser: Check = (key, value, _f, drops) => (FROM_USER.test(value) ? null
+const fromUser: Check = (key, value, f, drops) => (FROM_USER.test([...(f.extraChars ?? '')].reduce((v, ch) => v.split(ch).join(''), value) || 'x') ? null
   : bad(key, value, `from_user takes only letters, digits and - . _ ~ % ! $ & ' ( ) * + , ; = : — Asterisk drops ${drops}`, 'leave out spaces, @, #, ", \\ and non-ASCII letters'));
 
 const mediaAddress: Check = (key, value) => {
-  if (isIP(value)) return null;
-  if (/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(value) && !/^[0-9.]+$/.test(value)) return null;
-  return bad(key, value, 'Asterisk stores an address without its port or brackets, and anything else as a host name', 'write a bare address (203.0.113.5, 2001:db8::1) or a host name');
+  // an address Asterisk can parse is stored in its own form (no port, no brackets); anything else as a host name
+  const withPort = /^(.+):([0-9]{1,5})$/.exec(value);
+  if (value.startsWith('[') || (withPort && IPV4.test(withPort[1]!))) {
+    return bad(key, value, 'Asterisk stores an address without its port or brackets', 'write the bare address (203.0.113.5, 2001:db8::1)');
+  }
+  return null;
 };
+
+const URI_PARAMS = /^[A-Za-z0-9\-._~!$&'()*+=:;%]+$/;
+const uriParams: Check = (key, value, _f, drops) => (URI_PARAMS.test(value) ? null
+  : bad(key, value, `not URI parameters; the contact built from it is invalid and Asterisk drops ${drops}`, 'write name=value pairs separated by ; with no spaces'));
 
 const authList: Check = (key, value, f) => {
   const items = value.split(',');
@@ -118,7 +124,7 @@ const securityMechanisms: Check = (key, value) => {
 
 const contactUri: Check = (key, value, _f, drops) => {
   for (const item of value.split(',')) {
-    if (!/^sips?:[^\s,]+$/i.test(item) || /^sips?:$/i.test(item)) {
+    if (!/^sips?:[^\s,]*$/i.test(item)) {
       return bad(key, value, `'${item}' is not a sip: or sips: URI; Asterisk drops ${drops}`, 'write sip:user@host[:port], comma-separated without spaces');
     }
     if (item.length > 255) return bad(key, value, `a contact URI over 255 characters exceeds pjproject's limit; Asterisk drops ${drops}`);
@@ -178,7 +184,7 @@ const identifyMatch: Check = (key, value, _f, drops) => {
   return null;
 };
 
-const matchHeader: Check = (key, value, _f, drops) => (/^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S/.test(value) ? null
+const matchHeader: Check = (key, value, _f, drops) => (/^[A-Za-z0-9!#$%&'*+.^_`|~-]+:/.test(value) ? null
   : bad(key, value, `match_header is 'Header-Name: value'; Asterisk drops ${drops}`, 'write e.g. X-Trunk: carrier-a'));
 
 export const GRAMMARS: Partial<Record<string, Check>> = {
@@ -186,5 +192,5 @@ export const GRAMMARS: Partial<Record<string, Check>> = {
   'from-user': fromUser, 'media-address': mediaAddress, 'auth-list': authList, 'codec-prefs': codecPrefs,
   'security-mechanisms': securityMechanisms, 'contact-uri': contactUri, 'password-digest': passwordDigest,
   'digest-algorithms': digestAlgorithms, 'identify-match': identifyMatch, 'match-header': matchHeader,
-  'remote-hosts': remoteHosts,
+  'remote-hosts': remoteHosts, 'uri-params': uriParams,
 };
