@@ -1,4 +1,4 @@
-// `apply` as a real process, killed with SIGKILL at random moments: the live file must always be the
+// `apply` as a real process, killed with SIGKILL at random (seeded, printed) moments: the live file must always be the
 // whole old or the whole new file, a stale lock and temp files must not stop the next run, and the
 // run after the last kill must leave Asterisk running what the file says.
 import { test } from 'uvu';
@@ -10,17 +10,33 @@ import { compile } from '../compiler/compile.js';
 import { readSourcesAtRev } from '../reconciler/git.js';
 import { acquireLock } from '../reconciler/lock.js';
 import { sha256 } from '../reconciler/state.js';
+import { cliArgv } from './helpers/cli.js';
 import { passFixture, type PassFixture } from './helpers/pass-fixture.js';
 
 const RUNS = Number(process.env.CRASH_RUNS ?? 30);
 const fixtures: PassFixture[] = [];
 test.after(() => { for (const f of fixtures) f.cleanup(); });
 
-const CLI = ['--import', 'tsx', join(process.cwd(), 'cli/main.ts')];
-
 function applyArgs(config: string): string[] {
-  return [...CLI, 'apply', '--config', config, '--quiet', '--format', 'json'];
+  return cliArgv(['apply', '--config', config, '--quiet', '--format', 'json']);
 }
+
+// the kill moments come from a seeded generator: CRASH_SEED=<n> replays a run (the seed is printed)
+const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+console.log(`crash test seed: ${SEED} (replay with CRASH_SEED=${SEED})`);
+
+/** mulberry32: a small, well-spread 32-bit generator; numbers in [0, 1) */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(SEED);
 
 function exited(child: ReturnType<typeof spawn>): Promise<number | null> {
   return new Promise((resolve) => {
@@ -73,7 +89,7 @@ test(`apply killed with SIGKILL at random moments (${RUNS} runs): the live file 
     const after = shas.get(commit) ?? await compiledSha(f, commit);
     shas.set(commit, after);
     const child = spawn(process.execPath, applyArgs(config), { stdio: 'ignore' });
-    const delay = Math.floor(Math.random() * runMs * 1.2);
+    const delay = Math.floor(random() * runMs * 1.2);
     await new Promise((r) => setTimeout(r, delay));
     const wasRunning = child.exitCode === null;
     child.kill('SIGKILL');
@@ -82,7 +98,7 @@ test(`apply killed with SIGKILL at random moments (${RUNS} runs): the live file 
     const now = f.live();
     assert.ok(now !== null, `run ${i}: the live file vanished`);
     const sha = sha256(now!);
-    assert.ok(sha === before || sha === after, `run ${i} (killed after ${delay} ms): live file is neither the old nor the new one`);
+    assert.ok(sha === before || sha === after, `run ${i} (killed after ${delay} ms, CRASH_SEED=${SEED}): live file is neither the old nor the new one`);
   }
   assert.ok(killedMidway >= RUNS / 3, `only ${killedMidway} of ${RUNS} runs were killed while running`);
 

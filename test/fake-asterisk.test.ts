@@ -1,7 +1,7 @@
 // The fake Asterisk against asterisk/BEHAVIOR.md, row by row: real processes, real files.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFakeAsterisk, type FakeAsterisk } from './helpers/fake-asterisk.js';
@@ -475,7 +475,10 @@ test('hang: no answer until killed', async () => {
     await new Promise((r) => setTimeout(r, 25));
   }
   assert.ok((await f.commands()).includes('pjsip show endpoints'), 'the fake never received the command');
-  await new Promise((r) => setTimeout(r, 300));
+  // the moment has passed once the same command, started later on a fake that answers, has answered
+  f.setMode({ hang: false });
+  const answered = spawnSync(f.bin, ['-rx', 'pjsip show endpoints'], { encoding: 'utf8', timeout: 30_000 });
+  assert.is(answered.status, 0, answered.stderr);
   assert.not.ok(exited, 'it answered and exited');
   assert.is(out, '');
   child.kill('SIGKILL');

@@ -1,7 +1,6 @@
 // import: hand-written wizard files → YAML, checked by compiling back and comparing effective options.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { importWizard, type ImportResult } from '../compiler/import.js';
 import type { SourceFile } from '../compiler/types.js';
 import { openSecretStore } from '../reconciler/secrets/store.js';
 import { readExtensionsDir } from '../reconciler/sources.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { tempDir } from './helpers/git.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -208,15 +208,17 @@ test('the import command writes the folder and a 0600 secrets file, and prints n
   roots.push(root);
   const out = join(root, 'repo/extensions');
   const secrets = join(root, 'host-secrets.yaml');
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args],
-    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+  const run = async (...args: string[]) => {
+    const r = await runCliInProcess(args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+  };
   const fixtureFile = join(FIXTURES, 'crlf-inheritance.conf');
 
-  const refused = run('import', fixtureFile, '--out', out);
+  const refused = await run('import', fixtureFile, '--out', out);
   assert.is(refused.status, 2, 'passwords to move need --secrets-file');
   assert.not.ok(existsSync(out));
 
-  const ok = run('import', fixtureFile, '--out', out, '--secrets-file', secrets);
+  const ok = await run('import', fixtureFile, '--out', out, '--secrets-file', secrets);
   assert.is(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /imported 3 extensions/);
   assert.match(ok.stdout, /round trip checked/);
@@ -231,17 +233,17 @@ test('the import command writes the folder and a 0600 secrets file, and prints n
     assert.not.ok(ok.stdout.includes(pw) || ok.stderr.includes(pw), `output shows ${pw}`);
     for (const f of readdirSync(out)) assert.not.ok(readFileSync(join(out, f), 'utf8').includes(pw), `${f} holds ${pw}`);
   }
-  const validate = run('validate', out);
+  const validate = await run('validate', out);
   assert.is(validate.status, 0, validate.stdout);
 
-  const again = run('import', fixtureFile, '--out', out, '--secrets-file', join(root, 'other.yaml'));
+  const again = await run('import', fixtureFile, '--out', out, '--secrets-file', join(root, 'other.yaml'));
   assert.is(again.status, 1, 'existing files are not overwritten');
   assert.not.ok(existsSync(join(root, 'other.yaml')));
   mkdirSync(join(root, 'x'));
-  const inside = run('import', fixtureFile, '--out', join(root, 'x'), '--secrets-file', join(root, 'x/s.yaml'));
+  const inside = await run('import', fixtureFile, '--out', join(root, 'x'), '--secrets-file', join(root, 'x/s.yaml'));
   assert.is(inside.status, 2, 'secrets file inside the extensions folder is refused');
 
-  const flagged = run('import', join(FIXTURES, 'unknown-options.conf'), '--out', join(root, 'y'), '--secrets-file', join(root, 'y-secrets.yaml'));
+  const flagged = await run('import', join(FIXTURES, 'unknown-options.conf'), '--out', join(root, 'y'), '--secrets-file', join(root, 'y-secrets.yaml'));
   assert.is(flagged.status, 1, 'written, but it does not validate yet');
   assert.match(flagged.stderr, /6500\.yaml:\d+:\d+ {2}UNKNOWN_OPTION {2}error/);
   assert.ok(existsSync(join(root, 'y/6500.yaml')));

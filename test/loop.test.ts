@@ -114,7 +114,8 @@ test('stop during a pass lets it finish and starts no other', async () => {
   let stopped = false;
   const stopping = loop.stop('SIGTERM').then(() => { stopped = true; });
   loop.trigger('signal'); // ignored: stopping
-  await new Promise((r) => setTimeout(r, 20));
+  // the stop request is in (logged); only the gate can end the pass, so stop is still waiting
+  await until('the stop to be logged', () => rec.events.some((e) => e.event === 'loop.stopping'));
   assert.is(stopped, false, 'stop must wait for the pass in hand');
   assert.is(loop.health().alive, false);
   gate.finish();

@@ -1,7 +1,6 @@
-// plan across real git histories in temporary repositories, through the real CLI for exit codes.
+// plan across real git histories in temporary repositories, through the CLI (in-process) for exit codes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { readExtensionsDir } from '../reconciler/sources.js';
 import { buildPlan } from '../compiler/plan/build.js';
 import { renderMarkdown } from '../compiler/plan/render.js';
 import { redactor, sourcePasswords } from '../compiler/plan/redact.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { gitSync, tempDir } from './helpers/git.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -40,11 +40,9 @@ function repo(): { dir: string; write(path: string, text: string | null): void; 
   return r;
 }
 
-function plan(dir: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'plan', '--repo', dir, ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000,
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+async function plan(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await runCliInProcess(['plan', '--repo', dir, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const ext = (n: number, name: string, extra = '', auth = '{ password: Maja1234 }') =>
@@ -52,13 +50,13 @@ const ext = (n: number, name: string, extra = '', auth = '{ password: Maja1234 }
 
 const siteText = (dir: string) => readFileSync(join(dir, 'extensions/site.yaml'), 'utf8');
 
-test('adding and removing extensions: + and - lines, exit 2 with --detailed-exitcode', () => {
+test('adding and removing extensions: + and - lines, exit 2 with --detailed-exitcode', async () => {
   const r = repo();
   r.write('extensions/site.yaml', siteText(r.dir).replace('from: 6010, to: 6023', 'from: 6010, to: 6029'));
   r.write('extensions/6024.yaml', ext(6024, 'Reception'));
   r.write('extensions/6019.yaml', null);
   r.commit('add reception, remove 6019');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
   assert.is(p.code, 2, p.err);
   assert.match(p.out, /^\+ 6024 softphone "Reception"$/m);
   assert.match(p.out, /^- 6019 softphone "Softphone 10"$/m);
@@ -68,23 +66,23 @@ test('adding and removing extensions: + and - lines, exit 2 with --detailed-exit
   assert.match(p.out, /^@@ /m);
 });
 
-test('the work tree is the default head; nothing changed → exit 0', () => {
+test('the work tree is the default head; nothing changed → exit 0', async () => {
   const r = repo();
-  const same = plan(r.dir, '--base', 'HEAD', '--detailed-exitcode');
+  const same = await plan(r.dir, '--base', 'HEAD', '--detailed-exitcode');
   assert.is(same.code, 0, same.err);
   assert.match(same.out, /no change/);
   r.write('extensions/6002.yaml', ext(6002, 'Dealer Desk'));
-  const p = plan(r.dir, '--base', 'HEAD', '--detailed-exitcode');
+  const p = await plan(r.dir, '--base', 'HEAD', '--detailed-exitcode');
   assert.is(p.code, 2, p.err);
   assert.match(p.out, /^plan: HEAD \([0-9a-f]{12}\) → work tree$/m);
   assert.match(p.out, /^~ 6002 callerid "Turret Desk 3" → "Dealer Desk"$/m);
 });
 
-test('renaming a file: same number is no change; a new number is a removal and an addition', () => {
+test('renaming a file: same number is no change; a new number is a removal and an addition', async () => {
   const r = repo();
   renameSync(join(r.dir, 'extensions/6005.yaml'), join(r.dir, 'extensions/6005.yml'));
   r.commit('rename to .yml');
-  const same = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
+  const same = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
   assert.is(same.code, 0, same.err + same.out);
   assert.match(same.out, /no change/);
 
@@ -92,18 +90,18 @@ test('renaming a file: same number is no change; a new number is a removal and a
   rmSync(join(r.dir, 'extensions/6005.yml'));
   r.write('extensions/7005.yaml', text.replace('extension: 6005', 'extension: 7005'));
   r.commit('move 6005 to 7005');
-  const moved = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
+  const moved = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
   assert.is(moved.code, 2, moved.err);
   assert.match(moved.out, /^- 6005 webrtc "Turret Desk 6"$/m);
   assert.match(moved.out, /^\+ 7005 custom "Turret Desk 6"$/m);
 });
 
-test('a template edit in site.yaml touching many extensions is one grouped line, plus the template line', () => {
+test('a template edit in site.yaml touching many extensions is one grouped line, plus the template line', async () => {
   const r = repo();
   r.write('extensions/site.yaml', siteText(r.dir).replace('endpoint/force_rport: yes', 'endpoint/force_rport: no')
     .replace('aor/max_contacts: 5 ', 'aor/max_contacts: 5\n    aor/qualify_frequency: 30 '));
   r.commit('softphones without force_rport');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD');
   assert.is(p.code, 0, p.err);
   assert.match(p.out, /^~ 6010–6023 \(14 extensions\) endpoint\/force_rport: yes → no$/m);
   assert.match(p.out, /^~ template softphone endpoint\/force_rport: yes → no$/m);
@@ -112,12 +110,12 @@ test('a template edit in site.yaml touching many extensions is one grouped line,
   assert.match(p.out, /^0 added, 0 removed, 24 changed/m);
 });
 
-test('a template switch shows template, transport, codecs and options', () => {
+test('a template switch shows template, transport, codecs and options', async () => {
   const r = repo();
   r.write('extensions/site.yaml', siteText(r.dir).replace('{ from: 6000, to: 6009, templates: [webrtc]', '{ from: 6000, to: 6009, templates: [webrtc, softphone]'));
   r.write('extensions/6005.yaml', ext(6005, 'Turret Desk 6', 'template: softphone\n'));
   r.commit('6005 becomes a softphone');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json');
   assert.is(p.code, 0, p.err);
   const j = JSON.parse(p.out) as { changes: { number: string; changes: { kind: string; from?: unknown; to?: unknown; key?: string }[] }[]; lines: string[] };
   assert.equal(j.changes.map((c) => c.number), ['6005']);
@@ -129,7 +127,7 @@ test('a template switch shows template, transport, codecs and options', () => {
   assert.ok(j.lines.includes('~ 6005 template webrtc → softphone'));
 });
 
-test('a password change is named, never shown, in every format', () => {
+test('a password change is named, never shown, in every format', async () => {
   const r = repo();
   const planted = ['Zq9!planted-OLD-pass', 'Xy7;planted-NEW-pass'];
   r.write('extensions/6003.yaml', ext(6003, 'Turret Desk 4', '', `{ password: "${planted[0]}" }`));
@@ -139,7 +137,7 @@ test('a password change is named, never shown, in every format', () => {
   r.write('extensions/6004.yaml', ext(6004, 'Turret Desk Five', '', '{ password: "Kept-Same-6004-pass" }'));
   r.commit('rotate');
   for (const format of ['text', 'markdown', 'json']) {
-    const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format);
+    const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format);
     assert.is(p.code, 0, p.err);
     assert.match(p.out, /6003 password changed|"kind": "password"/, format);
     for (const secret of [...planted, 'Xy7\\;planted-NEW-pass', 'Kept-Same-6004-pass', 'Maja1234']) {
@@ -148,18 +146,18 @@ test('a password change is named, never shown, in every format', () => {
     assert.not.match(p.out, /passwordFingerprint/);
     for (const pw of planted) assert.not.ok(p.out.includes(fingerprint('6003', pw)), 'no password fingerprint either');
   }
-  const text = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD').out;
+  const text = (await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD')).out;
   assert.match(text, /^~ 6003 password changed$/m);
   assert.match(text, /^-inbound_auth\/password = \(secret\)$|^ inbound_auth\/password = \(secret\)$/m);
 });
 
-test('a base that does not compile: one line, then the head as everything added, with its diagnostics', () => {
+test('a base that does not compile: one line, then the head as everything added, with its diagnostics', async () => {
   const r = repo();
   r.write('extensions/6001.yaml', 'extension: 6001\nname: [broken\n');
   r.commit('broken base');
   r.write('extensions/6001.yaml', ext(6001, 'Turret Desk 2'));
   r.commit('fixed');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
   assert.is(p.code, 2, p.err);
   assert.match(p.out, /^base HEAD~1 does not compile \(1 error\): showing head as if everything were added$/m);
   assert.match(p.out, /^24 added, 0 removed, 0 changed/m);
@@ -167,56 +165,56 @@ test('a base that does not compile: one line, then the head as everything added,
   assert.match(p.out, /^6000\.yaml:4:\d+  PLAINTEXT_PASSWORD  warning/m, 'head diagnostics follow');
 });
 
-test('a base without an extensions folder: everything added, warnings only counted', () => {
+test('a base without an extensions folder: everything added, warnings only counted', async () => {
   const r = repo();
   gitSync(r.dir, ['rm', '-r', '--quiet', 'extensions']);
   r.commit('no extensions yet');
   cpSync(join(ROOT, 'extensions'), join(r.dir, 'extensions'), { recursive: true });
   r.commit('extensions again');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode');
   assert.is(p.code, 2, p.err);
   assert.match(p.out, /^base HEAD~1 has no extensions folder: everything in head is added$/m);
   assert.match(p.out, /^24 added, 0 removed, 0 changed \(0 → 24 extensions\)$/m);
   assert.match(p.out, /^head has 24 warnings/m);
   assert.not.match(p.out, /PLAINTEXT_PASSWORD/);
-  const colored = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'plan', '--repo', r.dir, '--base', 'HEAD~1', '--head', 'HEAD'],
-    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' } });
+  const colored = await runCliInProcess(['plan', '--repo', r.dir, '--base', 'HEAD~1', '--head', 'HEAD'],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '1' } });
   assert.match(colored.stdout, /\u001b\[32m\+ 6000 webrtc "Turret Desk 1"\u001b\[0m/);
 });
 
-test('a head that does not compile: its diagnostics at file:line:col, exit 1', () => {
+test('a head that does not compile: its diagnostics at file:line:col, exit 1', async () => {
   const r = repo();
   r.write('extensions/6001.yaml', ext(6001, 'Turret Desk 2', 'options:\n  endpoint/media_encryption: maybe\n'));
-  const p = plan(r.dir, '--base', 'HEAD', '--detailed-exitcode');
+  const p = await plan(r.dir, '--base', 'HEAD', '--detailed-exitcode');
   assert.is(p.code, 1);
   assert.match(p.err, /extensions\/6001\.yaml:6:30  BAD_VALUE  error/);
   assert.match(p.err, /work tree does not compile/);
   assert.is(p.out, '');
-  const md = plan(r.dir, '--base', 'HEAD', '--format', 'markdown');
+  const md = await plan(r.dir, '--base', 'HEAD', '--format', 'markdown');
   assert.is(md.code, 1);
   assert.match(md.out, /^\*\*work tree does not compile\*\* \(1 error\)/);
   assert.match(md.out, /^6001\.yaml:6:30  BAD_VALUE  error/m);
 });
 
-test('a README-only change is no change; usage errors and unknown revisions exit 1 with --detailed-exitcode', () => {
+test('a README-only change is no change; usage errors and unknown revisions exit 1 with --detailed-exitcode', async () => {
   const r = repo();
   r.write('README.md', '# PBX extensions\n\nNow with a longer introduction.\n');
   r.commit('docs');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode', '--format', 'markdown');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--detailed-exitcode', '--format', 'markdown');
   assert.is(p.code, 0, p.err);
   assert.match(p.out, /^\*\*no change\*\*/m);
   assert.not.match(p.out, /<details>/);
-  assert.is(plan(r.dir, '--base', 'no-such-rev', '--detailed-exitcode').code, 1);
-  assert.is(plan(r.dir, '--detailed-exitcode').code, 1, 'missing --base');
-  assert.is(plan(r.dir).code, 2, 'missing --base without --detailed-exitcode is a usage error');
+  assert.is((await plan(r.dir, '--base', 'no-such-rev', '--detailed-exitcode')).code, 1);
+  assert.is((await plan(r.dir, '--detailed-exitcode')).code, 1, 'missing --base');
+  assert.is((await plan(r.dir)).code, 2, 'missing --base without --detailed-exitcode is a usage error');
 });
 
-test('markdown: summary line first, the list, then the diff in <details>', () => {
+test('markdown: summary line first, the list, then the diff in <details>', async () => {
   const r = repo();
   r.write('extensions/6002.yaml', ext(6002, 'Dealer `Desk`'));
   r.write('extensions/6019.yaml', null);
   r.commit('md');
-  const p = plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'markdown');
+  const p = await plan(r.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'markdown');
   assert.is(p.code, 0, p.err);
   const lines = p.out.split('\n');
   const summary = 0;

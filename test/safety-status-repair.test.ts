@@ -2,12 +2,12 @@
 // kept, what is not is dropped and named; later status writes work, and `status` answers (never 2).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyStatus, readStatusChecked, recordPass, statusPath, type Status } from '../reconciler/state.js';
 import type { PassResult } from '../reconciler/steps/types.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { passFixture } from './helpers/pass-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pjsip-gitops-repair-'));
@@ -28,11 +28,9 @@ function ready(): Status {
   return s;
 }
 
-function cli(stateDir: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'status', '--state-dir', stateDir], {
-    encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+async function cli(stateDir: string) {
+  const r = await runCliInProcess(['status', '--state-dir', stateDir], { env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const cases: { name: string; raw: unknown; repaired: RegExp; exit: number; check(s: Status): void }[] = [
@@ -56,7 +54,7 @@ for (const c of cases) {
     const dir = join(root, c.name.replace(/\W+/g, '-'));
     mkdirSync(dir, { recursive: true });
     writeFileSync(statusPath(dir), JSON.stringify(c.raw));
-    const r = cli(dir);
+    const r = await cli(dir);
     assert.is(r.code, c.exit, r.err + r.out);
     assert.match(r.err, /malformed parts/);
     const { status, repairs } = await readStatusChecked(dir);

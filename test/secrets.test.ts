@@ -1,6 +1,5 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { generatePassword } from '../reconciler/secrets/generate.js';
 import { makeSecretResolver, openSecretStore, prepareSecrets, resolveOrGenerate } from '../reconciler/secrets/store.js';
 import { authSourcesOf, createSecretResolver } from '../reconciler/secrets/resolver.js';
 import { compile } from '../compiler/compile.js';
+import { runCliInProcess } from './helpers/cli.js';
 import { site, ext } from './helpers/site.js';
 
 const PLANTED = 'Pl4nted-Secret-q7Zx';
@@ -35,11 +35,8 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'secrets', ...args], {
-    input: input ?? '', encoding: 'utf8', timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function cli(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCliInProcess(['secrets', ...args], { input: input ?? '' });
 }
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -147,47 +144,47 @@ test('prepareSecrets: plaintext, stored, generated and sealed passwords; failure
   assert.is(makeSecretResolver(store)({ kind: 'secret', name: 'nope' }, '7000'), undefined);
 });
 
-test('secrets get prints one password; nothing else ever prints it', () => {
+test('secrets get prints one password; nothing else ever prints it', async () => {
   const p = privateFile('secrets.yaml', `"6001": "${PLANTED}"\n"6002": "other"\n`);
-  const ok = cli(['get', '6001', '--file', p]);
+  const ok = await cli(['get', '6001', '--file', p]);
   assert.equal(ok, { code: 0, stdout: `${PLANTED}\n`, stderr: '' });
 
-  const missing = cli(['get', '7000', '--file', p]);
+  const missing = await cli(['get', '7000', '--file', p]);
   assert.is(missing.code, 1);
   assert.match(missing.stderr, "no secret named '7000'");
 
   chmodSync(p, 0o644);
-  const open = cli(['get', '6001', '--file', p]);
+  const open = await cli(['get', '6001', '--file', p]);
   assert.is(open.code, 1);
   assert.match(open.stderr, `chmod 600 ${p}`);
 
-  const usage = cli(['get', '--file', p]);
+  const usage = await cli(['get', '--file', p]);
   assert.is(usage.code, 2);
-  assert.is(cli(['get', '--help']).code, 0);
-  assert.is(cli(['frobnicate']).code, 2);
-  assert.is(cli(['get', '6001', '--file', p, '--bogus']).code, 2);
+  assert.is((await cli(['get', '--help'])).code, 0);
+  assert.is((await cli(['frobnicate'])).code, 2);
+  assert.is((await cli(['get', '6001', '--file', p, '--bogus'])).code, 2);
   for (const r of [missing, open, usage]) assert.not.match(r.stdout + r.stderr, PLANTED);
   assert.not.match(ok.stderr, PLANTED);
 });
 
 test('secrets keygen + encrypt: the pasted YAML opens on the host; the password is never printed', async () => {
   const identityPath = fresh('age-identity.txt');
-  const kg = cli(['keygen', '--out', identityPath]);
+  const kg = await cli(['keygen', '--out', identityPath]);
   assert.is(kg.code, 0, kg.stderr);
   assert.is(mode(identityPath), 0o600);
   const identityText = readFileSync(identityPath, 'utf8');
   assert.equal(await recipientsOf(identityText), [kg.stdout.trim()]);
   assert.not.match(kg.stdout + kg.stderr, 'AGE-SECRET-KEY');
-  assert.is(cli(['keygen', '--out', identityPath]).code, 1);
+  assert.is((await cli(['keygen', '--out', identityPath])).code, 1);
   assert.is(readFileSync(identityPath, 'utf8'), identityText);
-  const rcp = cli(['recipient', '--identity', identityPath]);
+  const rcp = await cli(['recipient', '--identity', identityPath]);
   assert.equal(rcp, { code: 0, stdout: kg.stdout, stderr: '' });
 
   const site = fresh('site.yaml');
   writeFileSync(site, `profile: production\nage_recipients:\n  - ${kg.stdout.trim()}\n`);
   const runs = [
-    cli(['encrypt', '--recipient', kg.stdout.trim()], `${PLANTED}\n`),
-    cli(['encrypt', '--site', site], `${PLANTED}\r\n`),
+    await cli(['encrypt', '--recipient', kg.stdout.trim()], `${PLANTED}\n`),
+    await cli(['encrypt', '--site', site], `${PLANTED}\r\n`),
   ];
   for (const r of runs) {
     assert.is(r.code, 0, r.stderr);
@@ -197,15 +194,15 @@ test('secrets keygen + encrypt: the pasted YAML opens on the host; the password 
     assert.is(await decryptArmored(doc.auth.encrypted, identityText), PLANTED);
   }
 
-  const twoLines = cli(['encrypt', '--site', site], `${PLANTED}\nmore\n`);
+  const twoLines = await cli(['encrypt', '--site', site], `${PLANTED}\nmore\n`);
   assert.is(twoLines.code, 1);
-  const empty = cli(['encrypt', '--site', site], '');
+  const empty = await cli(['encrypt', '--site', site], '');
   assert.is(empty.code, 1);
-  const noRecipients = cli(['encrypt'], `${PLANTED}\n`);
+  const noRecipients = await cli(['encrypt'], `${PLANTED}\n`);
   assert.is(noRecipients.code, 2);
   const badSite = fresh('site.yaml');
   writeFileSync(badSite, 'profile: dev\n');
-  const bad = cli(['encrypt', '--site', badSite], `${PLANTED}\n`);
+  const bad = await cli(['encrypt', '--site', badSite], `${PLANTED}\n`);
   assert.is(bad.code, 1);
   assert.match(bad.stderr, 'age_recipients');
   for (const r of [twoLines, empty, noRecipients, bad]) assert.not.match(r.stdout + r.stderr, PLANTED);

@@ -1,23 +1,21 @@
-// `pjsip-gitops status` as a real process over real status files: text for a person, json as
+// `pjsip-gitops status` (in-process) over real status files: text for a person, json as
 // written, exit 0 only when Ready.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyStatus, writeStatus, type Status } from '../reconciler/state.ts';
 import { formatStatus } from '../cli/host/status.ts';
 import type { PassResult } from '../reconciler/steps/types.ts';
+import { runCliInProcess } from './helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pjsip-gitops-status-'));
 const COMMIT = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'status', ...args], {
-    encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+async function cli(args: string[]) {
+  const r = await runCliInProcess(['status', ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function pass(over: Partial<PassResult>): PassResult {
@@ -46,7 +44,7 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 test('Ready: text shows condition, last applied, attempt and the passes table; exit 0', async () => {
   const dir = join(root, 'ready');
   await writeStatus(dir, readyStatus());
-  const r = cli(['--state-dir', dir]);
+  const r = await cli(['--state-dir', dir]);
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /^condition: +Ready \(Applied\) since 2026-01-02T03:04:05Z/m);
   assert.match(r.out, /^last applied: +commit a1b2c3d4e5f6 +hash ffffffffffffffff +at 2026-01-02T03:04:05Z.*, 3 extensions$/m);
@@ -61,7 +59,7 @@ test('json prints the status file as written', async () => {
   const dir = join(root, 'json');
   const s = readyStatus();
   await writeStatus(dir, s);
-  const r = cli(['--state-dir', dir, '--format', 'json']);
+  const r = await cli(['--state-dir', dir, '--format', 'json']);
   assert.is(r.code, 0, r.err);
   assert.equal(JSON.parse(r.out), s);
 });
@@ -76,30 +74,30 @@ test('Stalled with diagnostics: exit 1, problems listed; --config finds the stat
   await writeStatus(dir, s);
   const config = join(root, 'stalled.yaml');
   writeFileSync(config, `source: { repo: ./nowhere.git }\nstateDir: ./stalled\n`);
-  const r = cli(['--config', config]);
+  const r = await cli(['--config', config]);
   assert.is(r.code, 1);
   assert.match(r.out, /^condition: +Stalled \(CompileFailed\)/m);
   assert.match(r.out, /^message: +commit does not compile; live file kept$/m);
   assert.match(r.out, /problems in the last pass:\n +6001\.yaml:3:7 +SCHEMA_TYPE/);
 });
 
-test('no status yet: NeverRun, exit 1', () => {
-  const r = cli(['--state-dir', join(root, 'empty')]);
+test('no status yet: NeverRun, exit 1', async () => {
+  const r = await cli(['--state-dir', join(root, 'empty')]);
   assert.is(r.code, 1);
   assert.match(r.out, /condition: +Stalled \(NeverRun\)/);
   assert.match(r.out, /last applied: +never/);
 });
 
-test('usage errors exit 2', () => {
-  assert.is(cli([]).code, 2);
-  assert.is(cli(['--state-dir', root, '--format', 'yaml']).code, 2);
-  assert.is(cli(['--bogus']).code, 2);
+test('usage errors exit 2', async () => {
+  assert.is((await cli([])).code, 2);
+  assert.is((await cli(['--state-dir', root, '--format', 'yaml'])).code, 2);
+  assert.is((await cli(['--bogus'])).code, 2);
   const bad = join(root, 'bad.yaml');
   writeFileSync(bad, 'source: {}\n');
-  const r = cli(['--config', bad]);
+  const r = await cli(['--config', bad]);
   assert.is(r.code, 2);
   assert.match(r.err, /bad\.yaml:1/);
-  const help = cli(['--help']);
+  const help = await cli(['--help']);
   assert.is(help.code, 0);
   assert.match(help.out, /--format text\|json/);
 });
