@@ -6,7 +6,8 @@ import { checkOptions } from './check-options.js';
 import { finding, sortDiagnostics, toDiagnostic, type Finding, type Report } from './diagnostics.js';
 import { checkSections, emit } from './emit.js';
 import { readExtension, readOptions, readSite, type ExtensionInput, type OptionSetInput, type SiteInput, type TemplateInput } from './input.js';
-import { checkPasswords, isSecretOption } from './passwords.js';
+import { checkPasswords } from './passwords.js';
+import { isSecretOption } from './secrets-policy.js';
 import { planSections } from './resolve.js';
 import { RULES, type RuleContext } from './rules.js';
 import { validators } from './schemas.js';
@@ -83,6 +84,7 @@ export function compile(sources: readonly SourceFile[], options: CompileOptions 
     deployable: ![...passwords.values()].includes(UNRESOLVED_SECRET),
     model: {
       profile: site.profile,
+      guards: site.guards,
       extensions: models,
       sections: sections.map((s) => ({ name: s.name, isTemplate: s.isTemplate, templates: s.templates,
         options: s.options.map((o) => ({ key: o.key, value: o.value, ...(o.secret ? { secret: true } : {}) })) })),

@@ -5,6 +5,7 @@ import { finding, type Finding } from './diagnostics.js';
 import type { ParsedYaml, PathSegment } from './yaml-source.js';
 import { nodeAt, rangeAt, scalarSource } from './yaml-source.js';
 import type { AuthSource } from './types.js';
+import type { GuardSettings } from './plan/guards.js';
 
 export interface Loc { file: string; start: number; end: number }
 
@@ -38,6 +39,8 @@ export interface SiteInput {
   transports: Map<string, { protocol: string; at: Loc }>;
   ageRecipients: string[];
   minPasswordLength: number;
+  /** `guards:` as written (compiler/plan/guards.ts fills the defaults) */
+  guards: GuardSettings;
   defaults: OptionSetInput;
   templates: TemplateInput[];
   ranges: RangeInput[];
@@ -112,6 +115,7 @@ export function readSite(p: ParsedYaml): SiteInput {
     transports,
     ageRecipients: (v.age_recipients as string[] | undefined) ?? [],
     minPasswordLength: ((v.password_policy as Obj | undefined)?.min_length as number | undefined) ?? 12,
+    guards: { ...(v.guards as GuardSettings | undefined) },
     defaults: readOptionSet(p, ['defaults'], v.defaults as Obj | undefined),
     templates,
     ranges,

@@ -1,5 +1,6 @@
 // The compiler's data types: what goes in (source texts), what comes out (a wizard file or diagnostics).
 // Nothing here touches the file system, git, the clock or the environment.
+import type { GuardSettings } from './plan/guards.js';
 
 /** One input file: its path relative to the extensions folder (`site.yaml`, `6001.yaml`) and its text. */
 export interface SourceFile {
@@ -84,6 +85,8 @@ export interface ExtensionModel {
 
 export interface CompiledModel {
   profile: 'dev' | 'production';
+  /** site.yaml's `guards:` as written; effectivePolicy (compiler/plan/guards.ts) fills the defaults */
+  guards: GuardSettings;
   extensions: ExtensionModel[];
   sections: WizardSection[];
   /** transports named by templates, with their declared protocol */

@@ -26,7 +26,11 @@ as (secret). Without --head the work tree is the head.
   --dir PATH            the extensions folder inside the repository (default: extensions)
   --repo PATH           the repository (default: .)
   --format FORMAT       text, markdown (for a pull request comment) or json
-  --detailed-exitcode   exit 0 no change, 2 changes, 1 error (without it: 0 ok, 1 error)
+  --detailed-exitcode   exit 0 no change, 2 changes, 3 changes the reconciler will refuse
+                        (site.yaml guards: maxDeletions, allowEmpty), 1 error (without it: 0 ok, 1 error)
+
+The guards are site.yaml's (guards:); the host's config can only tighten them, so a plan that
+passes here can still be refused by a stricter host, never the other way round.
 `,
   options: {
     base: { type: 'string' }, head: { type: 'string' }, dir: { type: 'string' }, repo: { type: 'string' },
@@ -73,9 +77,10 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     }
     io.stdout.write(format === 'json' ? renderJson(plan) : format === 'markdown' ? renderMarkdown(plan) : renderText(plan, { color: useColor(io, io.stdout) }));
     planned = true;
-    return detailed && plan.changed ? 2 : 0;
+    if (!detailed || !plan.changed) return 0;
+    return plan.refusals.length ? 3 : 2;
   });
-  return detailed && code === 2 && !planned ? 1 : code;
+  return detailed && (code === 2 || code === 3) && !planned ? 1 : code;
 }
 
 /** One revision's extensions, read from git objects; `shown` is the repository as the user wrote it. */

@@ -4,6 +4,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { CompileResult, Diagnostic, SourceFile } from '../types.js';
 import { compareModels, countChanges, type ModelChanges } from './compare.js';
+import { effectivePolicy, refusals, type GuardPolicy, type GuardSettings, type Refusal } from './guards.js';
 import { compiledPasswords, redactor, sourcePasswords, type Redactor } from './redact.js';
 
 export interface PlanSide {
@@ -25,6 +26,10 @@ export interface Plan {
   diff?: string;
   /** why there is no diff although something changed */
   diffNote?: string;
+  /** the guards the head's site.yaml sets (tightened by `hostGuards` when given) */
+  policy?: GuardPolicy;
+  /** what the reconciler will refuse to apply; empty when it will go ahead (or nothing changed) */
+  refusals: Refusal[];
   /** the head's diagnostics (warnings when it compiles, errors when it does not) */
   diagnostics: Diagnostic[];
   redact: Redactor;
@@ -34,6 +39,8 @@ export interface BuildOptions {
   /** give up on the diff after this long (ms); default 5000 */
   diffTimeoutMs?: number;
   fileName?: string;
+  /** the host config's guards, as written, when known: they can only tighten site.yaml's */
+  hostGuards?: GuardSettings;
 }
 
 const count = (r: CompileResult | undefined, sev: string) => r?.diagnostics.filter((d) => d.severity === sev).length ?? 0;
@@ -50,6 +57,7 @@ export function buildPlan(base: PlanSide, head: PlanSide, options: BuildOptions 
       ...(h ? { hash: h.hash } : {}), extensions: h?.model.extensions.length ?? 0, errors: count(head.result, 'error') },
     changed: false,
     changes: { added: [], removed: [], changed: [], site: [] },
+    refusals: [],
     diagnostics: head.result?.diagnostics ?? [],
     redact,
   };
@@ -57,6 +65,9 @@ export function buildPlan(base: PlanSide, head: PlanSide, options: BuildOptions 
   plan.changed = b?.hash !== h.hash;
   if (!plan.changed) return plan;
   plan.changes = compareModels(b?.model, h.model);
+  // the host runs its guards only when something Asterisk sees changed, with the policy it compiled
+  plan.policy = effectivePolicy(h.model.guards, options.hostGuards);
+  plan.refusals = refusals({ removed: plan.changes.removed.map((r) => r.number), extensions: h.model.extensions.length }, plan.policy);
 
   const name = options.fileName ?? 'pjsip_wizard.conf';
   const before = b?.redacted ?? '';

@@ -80,6 +80,11 @@ function warningsNote(plan: Plan): string | undefined {
   return w ? `head has ${plural(w, 'warning')} (pjsip-gitops validate shows them)` : undefined;
 }
 
+/** What the host's guards will refuse: said before anything else, as the host will say it. */
+export function refusalLines(plan: Plan): string[] {
+  return plan.refusals.map((r) => `the reconciler will refuse this: ${r.message}`);
+}
+
 function diagnosticLines(plan: Plan): string[] {
   return plan.diagnostics.map((d) => `${d.file}${d.line ? `:${d.line}:${d.col}` : ''}  ${d.code}  ${d.severity}: ${d.message}`);
 }
@@ -102,6 +107,7 @@ export function renderText(plan: Plan, options: { color?: boolean } = {}): strin
   if (!plan.changed) {
     out.push('no change: the compiled pjsip_wizard.conf is the same');
   } else {
+    out.push(...refusalLines(plan));
     out.push(...changeLines(plan.changes));
     out.push(`${summaryText(plan)} (${plan.base.extensions} → ${plan.head.extensions} extensions)`);
     if (plan.diff) out.push('', plan.diff.trimEnd());
@@ -140,10 +146,12 @@ function cutLines(lines: string[], limit: number): { kept: string[]; dropped: nu
 export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   if (!plan.head.ok) return plan.redact(failedMarkdown(plan, limit));
   // the summary line comes first: it is what a notification shows
-  const summary = plan.changed ? `**${summaryText(plan)}**` : '**no change**';
+  const refused = plan.refusals.length ? ' · the reconciler will refuse it' : '';
+  const summary = plan.changed ? `**${summaryText(plan)}${refused}**` : '**no change**';
   const head = [`${summary} · pjsip_wizard.conf plan · ${code(sidesLine(plan))} · ${plan.base.extensions} → ${plan.head.extensions} extensions`, ''];
   const note = baseNote(plan);
   if (note) head.push(`> ${note}`, '');
+  for (const r of plan.refusals) head.push('> [!CAUTION]', `> **The reconciler will refuse this:** ${r.message}`, '');
   // room left after the fixed parts: the list gets half, diagnostics a quarter, the diff the rest
   let room = limit - head.join('\n').length - 300;
 
@@ -208,6 +216,8 @@ export function renderJson(plan: Plan): string {
     changes: plan.changes.changed,
     site: plan.changes.site,
     lines: plan.changed ? changeLines(plan.changes) : [],
+    ...(plan.policy ? { policy: plan.policy } : {}),
+    refusals: plan.refusals,
     ...(plan.diff ? { diff: plan.diff } : {}),
     ...(plan.diffNote ? { diffNote: plan.diffNote } : {}),
     diagnostics: plan.diagnostics,
