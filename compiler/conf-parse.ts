@@ -2,7 +2,7 @@
 // needs: sections, `(!)` templates, inheritance from earlier sections left to right, `(+)` appends,
 // `+=`, `;` comments, `\;` escapes, nestable `;--` … `--;` block comments, CRLF. Pure: an `#include`
 // is reported, never followed. Also compares two wizard files by what each extension ends up with.
-import { isSecretOption } from './passwords.js';
+import { isSecretOption } from './secrets-policy.js';
 import { REDACTED } from './types.js';
 
 /** One `key = value` line, after comments and escapes are removed. */

@@ -1,7 +1,6 @@
 // Diagnostics for people (text with the source line and a caret), for tools (json) and for GitHub
 // Actions (workflow-command annotations on the PR's lines). Pure: the caller supplies texts and paths.
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { keyMaterialSpans } from './passwords.js';
+import { authValueSpans, lineSecretSpans } from './secrets-policy.js';
 import { REDACTED, type Diagnostic } from './types.js';
 
 export type Format = 'text' | 'json' | 'github';
@@ -54,63 +53,9 @@ export function formatText(diags: readonly Diagnostic[], o: FormatOptions): stri
   return out.length ? out.join('\n') + '\n' : '';
 }
 
-// the value of a `password:` key on one YAML line: quoted, or plain up to `,` `}` `]` in a flow
-// mapping, up to a ` #` comment otherwise (known values are caught whatever the line looks like)
-const QUOTED = `"(?:[^"\\\\]|\\\\.)*"?|'(?:[^']|'')*'?`;
-const CREDENTIAL = 'password|password_digest|md5_cred|oauth_secret|refresh_token';
-const KEY = `(\\b(?:${CREDENTIAL})["']?[ \\t]*:[ \\t]*)`;
-const FLOW_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s,}\\]#][^,}\\]]*?)(?=[ \\t]*(?:[,}\\]]|[ \\t]#|$))`, 'i');
-const IN_FLOW = new RegExp(`\\{[^}]*\\b(?:${CREDENTIAL})["']?[ \\t]*:`, 'i');
-const BLOCK_PASSWORD = new RegExp(`${KEY}(${QUOTED}|[^\\s#].*?)(?=[ \\t]+#|[ \\t]*$)`, 'i');
-
-/**
- * Where in a YAML text the scalars under an `auth:` key are, as [start, end) pairs: whatever is written
- * there (a mistyped key's value too, flow or block, over several lines) may be a password. A text with
- * YAML errors gives what its partial parse holds; the key patterns of redactLine still apply.
- */
-export function authValueSpans(text: string): [number, number][] {
-  const spans: [number, number][] = [];
-  const docs = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
-  for (const doc of Array.isArray(docs) ? docs : []) {
-    const secretIn = (node: unknown, depth: number): void => {
-      if (depth > 64) return;
-      if (isAlias(node)) return secretIn(node.resolve(doc as Document), depth + 1); // the anchored text is the value
-      if (isScalar(node) && node.range) spans.push([node.range[0], node.range[1]]);
-      else if (isSeq(node)) for (const item of node.items) secretIn(item, depth + 1);
-      else if (isMap(node)) {
-        for (const pair of node.items) {
-          // `{ Hunter2 }` is a key without a value: the word itself may be the password
-          if (pair.value === null) secretIn(pair.key, depth + 1);
-          secretIn(pair.value, depth + 1);
-        }
-      }
-    };
-    const walk = (node: unknown, depth: number): void => {
-      if (depth > 64) return;
-      if (isSeq(node)) for (const item of node.items) walk(item, depth + 1);
-      else if (isMap(node)) {
-        for (const pair of node.items) {
-          if (isPair(pair) && isScalar(pair.key) && pair.key.value === 'auth') secretIn(pair.value as Node | null, 0);
-          else walk(pair.value, depth + 1);
-        }
-      }
-    };
-    walk(doc.contents, 0);
-  }
-  return spans;
-}
-
 /** A source line with every password written (secret), and where a 1-based column of the line went. */
 export function redactLine(line: string, secrets: readonly string[], extra: readonly [number, number][] = []): { shown: string; at: (col: number, end?: boolean) => number } {
-  const spans: [number, number][] = [...keyMaterialSpans(line), ...extra.filter(([a, b]) => b > a).map(([a, b]): [number, number] => [a, b])];
-  for (const s of secrets) {
-    if (s.length < 3) continue; // shorter ones would blank out ordinary text; the key pattern covers them
-    for (let i = line.indexOf(s); i >= 0; i = line.indexOf(s, i + s.length)) spans.push([i, i + s.length]);
-  }
-  const flow = IN_FLOW.test(line);
-  // the first key only: a later one is in the comment at the end of the line
-  const m = (flow ? FLOW_PASSWORD : BLOCK_PASSWORD).exec(line);
-  if (m && m[2] !== REDACTED) spans.push([m.index + m[1]!.length, m.index + m[1]!.length + m[2]!.length]);
+  const spans: [number, number][] = [...lineSecretSpans(line, secrets), ...extra.filter(([a, b]) => b > a).map(([a, b]): [number, number] => [a, b])];
   if (!spans.length) return { shown: line, at: (col) => col };
   spans.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { finding, type Report } from './diagnostics.js';
 import type { ExtensionInput, SiteInput } from './input.js';
-import { REDACTED, UNRESOLVED_SECRET } from './types.js';
+import { UNRESOLVED_SECRET } from './types.js';
 
 /** Defaults seen in runbooks, phone manuals and scanners' first guesses; compared ignoring case. */
 const DEFAULT_PASSWORDS = new Set([
@@ -14,27 +14,6 @@ const DEFAULT_PASSWORDS = new Set([
 
 export function fingerprint(extension: string, password: string): string {
   return createHash('sha256').update(`${extension}:${password}`).digest('hex');
-}
-
-// an auth object's credentials, set through `options:` (outbound_auth/password for sends_auth, …)
-const CREDENTIAL_OPTION = /^(?:inbound_auth|outbound_auth)\/(?:password|password_digest|md5_cred|oauth_secret|refresh_token)$/i;
-
-// key material pasted where a path or a recipient belongs: an age identity, a PEM private key
-const KEY_MATERIAL = /AGE-SECRET-KEY-1[0-9A-Z]+|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/gi;
-
-/** Where in `text` an age identity or a private key is: [start, end) pairs. */
-export function keyMaterialSpans(text: string): [number, number][] {
-  return [...text.matchAll(KEY_MATERIAL)].map((m) => [m.index!, m.index! + m[0].length]);
-}
-
-/** `text` with every age identity and private key written (secret). */
-export function scrubKeyMaterial(text: string): string {
-  return text.replace(KEY_MATERIAL, REDACTED);
-}
-
-/** A wizard option whose value is a credential: written (secret) wherever the file is shown. */
-export function isSecretOption(key: string): boolean {
-  return CREDENTIAL_OPTION.test(key);
 }
 
 export function checkPasswords(site: SiteInput, resolved: Map<ExtensionInput, string>, report: Report): void {

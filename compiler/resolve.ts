@@ -2,7 +2,8 @@
 // the per-extension model that plans and verification use.
 import { effectiveExtension } from './effective.js';
 import type { ExtensionInput, Loc, OptionSetInput, SiteInput, TemplateInput } from './input.js';
-import { fingerprint, isSecretOption } from './passwords.js';
+import { fingerprint } from './passwords.js';
+import { isSecretOption } from './secrets-policy.js';
 import { DEFAULTS_SECTION } from './rules.js';
 import type { ExtensionModel } from './types.js';
 

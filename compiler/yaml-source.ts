@@ -4,6 +4,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'y
 import type { Document, Node, Pair } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import { closest, finding, toDiagnostic, type Code, type Finding } from './diagnostics.js';
+import { underAuth } from './secrets-policy.js';
 import { REDACTED, type Diagnostic, type SourceFile } from './types.js';
 
 /** More aliases than this in one file is treated as an expansion attack. */
@@ -136,7 +137,7 @@ export function schemaFindings(parsed: ParsedYaml, errors: readonly ErrorObject[
       const name = String(e.params.additionalProperty);
       at = rangeAt(parsed.doc, [...path, name], true);
       // `auth: { Hunter2 }` is a key only to YAML: a lone word under auth: may be the password itself
-      const shown = path.includes('auth') && !hasValue(parsed.doc, path, name) ? REDACTED : `'${name}'`;
+      const shown = underAuth(path) && !hasValue(parsed.doc, path, name) ? REDACTED : `'${name}'`;
       message = `unknown key ${shown}${path.length ? ` in ${describe(path)}` : ''}`;
       const known = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
       const guess = closest(name, known);

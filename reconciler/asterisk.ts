@@ -1,6 +1,6 @@
 // Talks to Asterisk through a Target with `asterisk -rx`. Asterisk exits 0 for `No such command` and
 // `No such module` (asterisk/BEHAVIOR.md), so no exit code is trusted alone: every answer is read.
-import { REDACTED } from '../compiler/types.js';
+import { redactCliRows } from '../compiler/secrets-policy.js';
 import type { ExecResult, Target } from './target.js';
 
 export type AsteriskFailure =
@@ -181,16 +181,13 @@ export function parseTransportDetail(text: string): TransportDetail | null | und
   return protocol === undefined ? undefined : { protocol: protocol.toLowerCase(), certFile: params.get('cert_file') ?? '' };
 }
 
-// the transport's `password` row is the private key's passphrase
-const redactTransportPassword = (text: string) => text.replace(/^(\s*password\s*:).*$/gm, `$1 ${REDACTED}`);
-
 export async function showTransport(t: Target, id: string, o: Partial<AsteriskOptions> = {}): Promise<Outcome<TransportDetail | null>> {
   // the id becomes part of one CLI line: nothing that could add words to it
   if (!/^[0-9A-Za-z_.-]+$/.test(id)) return { ok: false, reason: 'unexpected-output', detail: clip(`not a transport id: ${id}`) };
   const r = await query(t, o, `pjsip show transport ${id}`, (s) => {
     const d = parseTransportDetail(s);
     return d === undefined ? null : { detail: d };
-  }, redactTransportPassword);
+  }, redactCliRows); // the transport's `password` row is the private key's passphrase
   return r.ok ? { ok: true, value: r.value.detail, output: r.output } : r;
 }
 

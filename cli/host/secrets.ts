@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
-import { scrubKeyMaterial } from '../../compiler/passwords.js';
+import { scrubKeyMaterial } from '../../compiler/secrets-policy.js';
 import { encryptPassword, generateAgeIdentity, readIdentityFile, recipientsOf } from '../../reconciler/secrets/age.js';
 import { writePrivateFileAtomic } from '../../reconciler/secrets/private-file.js';
 import { openSecretStore } from '../../reconciler/secrets/store.js';

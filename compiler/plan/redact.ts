@@ -1,11 +1,9 @@
 // The last line of defence for plans: every plaintext password known on either side is replaced by
 // (secret) in whatever is printed, even though the plan is built from redacted texts already.
 import { parseDocument } from 'yaml';
-import { escapeValue } from '../emit.js';
-import { REDACTED, UNRESOLVED_SECRET, type CompileResult, type SourceFile } from '../types.js';
+import { AUTH_KEY, knownSecretRedactor } from '../secrets-policy.js';
+import { UNRESOLVED_SECRET, type CompileResult, type SourceFile } from '../types.js';
 
-/** Shorter strings would blank out ordinary numbers and words; the primary redaction covers them. */
-const MIN_REDACT = 4;
 const MAX_ALIASES = 100;
 
 /** Passwords written in extension files (`auth: { password }`), whether or not the files compile. */
@@ -18,7 +16,7 @@ export function sourcePasswords(sources: readonly SourceFile[]): string[] {
     let readable = doc.errors.length === 0;
     try {
       // the compiler accepts a few aliases; more (or a bomb) throws here, and the text is searched instead
-      if (readable) auth = (doc.toJS({ maxAliasCount: MAX_ALIASES }) as { auth?: { password?: unknown } } | null)?.auth;
+      if (readable) auth = (doc.toJS({ maxAliasCount: MAX_ALIASES }) as Record<string, { password?: unknown }> | null)?.[AUTH_KEY];
     } catch {
       readable = false;
     }
@@ -41,20 +39,9 @@ export function compiledPasswords(result: CompileResult | undefined): string[] {
 
 export type Redactor = (text: string) => string;
 
+/** The passwords' forms in a wizard file, in JSON and as written, replaced wherever they appear. */
 export function redactor(passwords: Iterable<string>): Redactor {
-  const forms = new Set<string>();
-  for (const p of passwords) {
-    if (p.length < MIN_REDACT) continue;
-    forms.add(p);
-    forms.add(escapeValue(p)); // as written in the file: `;` → `\;`
-    forms.add(JSON.stringify(p).slice(1, -1)); // as written inside JSON
-  }
-  const list = [...forms].filter((f) => f.length >= MIN_REDACT).sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = text;
-    for (const f of list) if (out.includes(f)) out = out.split(f).join(REDACTED);
-    return out;
-  };
+  return knownSecretRedactor(passwords);
 }
 
 /** Applies a redactor to every string in a JSON-able value. */

@@ -3,7 +3,7 @@
 // wrote it → drift, logged with a redacted diff.
 import { createTwoFilesPatch } from 'diff';
 import type { Reason } from '../errors.js';
-import { isSecretOption } from '../../compiler/passwords.js';
+import { changedSecretLines } from '../../compiler/secrets-policy.js';
 import { redact } from '../log.js';
 import { isVerifiedContent } from '../state.js';
 import type { PassContext, Step } from './types.js';
@@ -11,25 +11,6 @@ import { extensionChanges } from './wizard-file.js';
 
 const DIFF_TIMEOUT_MS = 500;
 const DIFF_MAX_LINES = 400;
-
-/** `[section] key` of every credential line whose value differs between two wizard files. */
-export function changedSecretLines(a: string, b: string): string[] {
-  const read = (text: string) => {
-    const out = new Map<string, string>();
-    let section = '';
-    for (const line of text.split('\n')) {
-      const head = /^\[([^\]]*)\]/.exec(line);
-      if (head) { section = head[1]!; continue; }
-      const eq = line.indexOf('=');
-      const key = eq > 0 ? line.slice(0, eq).trim() : '';
-      if (key && isSecretOption(key)) out.set(`[${section}] ${key}`, line.slice(eq + 1).trim());
-    }
-    return out;
-  };
-  const before = read(a);
-  const after = read(b);
-  return [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).sort();
-}
 
 /** The redacted unified diff live → desired, or a summary when it would take too long to compute. */
 export function redactedDiff(liveText: string, desiredRedacted: string, file: string, secrets: Iterable<string> = [], desiredText?: string): string {
