@@ -2,8 +2,9 @@
 // needs: sections, `(!)` templates, inheritance from earlier sections left to right, `(+)` appends,
 // `+=`, `;` comments, `\;` escapes, nestable `;--` … `--;` block comments, CRLF. Pure: an `#include`
 // is reported, never followed. Also compares two wizard files by what each extension ends up with.
+import type { CodeOf } from './codes.js';
 import { isSecretOption } from './secrets-policy.js';
-import { REDACTED } from './types.js';
+import { REDACTED, type Severity } from './types.js';
 
 /** One `key = value` line, after comments and escapes are removed. */
 export interface ConfVariable {
@@ -28,9 +29,8 @@ export interface ConfSection {
 export interface ConfDirective { line: number; name: string; argument: string }
 
 export interface ConfProblem {
-  code: 'CONF_NO_SECTION' | 'CONF_UNCLOSED_SECTION' | 'CONF_UNKNOWN_TEMPLATE' | 'CONF_NO_EQUALS' |
-    'CONF_STRAY_BLOCK_END' | 'CONF_UNCLOSED_BLOCK' | 'CONF_DIRECTIVE' | 'CONF_LONG_NAME' | 'CONF_DUPLICATE_SECTION';
-  severity: 'error' | 'warning';
+  code: CodeOf<'conf'>;
+  severity: Severity;
   line: number;
   message: string;
 }

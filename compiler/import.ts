@@ -4,6 +4,7 @@
 // original's (a round trip), so an import never silently changes what Asterisk loads.
 import { Document, stringify } from 'yaml';
 import { isTrue } from './catalog.js';
+import type { CodeOf, SeverityOf } from './codes.js';
 import { compile, SITE_FILE } from './compile.js';
 import { compareEffective, effectiveOptions, findSection, parseConf, type ConfFile } from './conf-parse.js';
 import { compareNumbers } from './resolve.js';
@@ -52,7 +53,7 @@ export function importWizard(text: string, opts: ImportOptions = {}): ImportResu
   const diagnostics: Diagnostic[] = [];
   const notes: string[] = [];
   const ignored: Record<string, string[]> = {};
-  const report = (code: string, severity: Diagnostic['severity'], line: number, message: string, hint?: string) =>
+  const report: Reporter = (code, severity, line, message, hint) =>
     diagnostics.push({ code, severity, file, line, col: line ? 1 : 0, endLine: line, endCol: line ? 1 : 0, message, ...(hint ? { hint } : {}) });
   const fail = (): ImportResult => ({ ok: false, files: [], secrets: {}, diagnostics, notes, ignored });
 
@@ -270,7 +271,7 @@ function extensionText(f: Found, plan: SitePlan, keepPasswords: boolean): string
   return lines.join('\n') + '\n';
 }
 
-type Reporter = (code: string, severity: Diagnostic['severity'], line: number, message: string, hint?: string) => void;
+type Reporter = <C extends CodeOf<'conf' | 'import'>>(code: C, severity: SeverityOf<C>, line: number, message: string, hint?: string) => void;
 
 /** Compiles the result (flags kept unknown options) and compiles it back to compare with the original. */
 function checkResult(original: ConfFile, files: SourceFile[], secrets: Record<string, string>, ignored: Record<string, string[]>,

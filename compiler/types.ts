@@ -1,5 +1,6 @@
 // The compiler's data types: what goes in (source texts), what comes out (a wizard file or diagnostics).
 // Nothing here touches the file system, git, the clock or the environment.
+import type { Code } from './codes.js';
 import type { GuardSettings } from './plan/guards.js';
 
 /** One input file: its path relative to the extensions folder (`site.yaml`, `6001.yaml`) and its text. */
@@ -12,7 +13,7 @@ export type Severity = 'error' | 'warning';
 
 /** A problem at a place. Codes never change once shipped; tests assert code and position. */
 export interface Diagnostic {
-  code: string;
+  code: Code;
   severity: Severity;
   /** path as given in SourceFile.path ('' when the problem is not in one file) */
   file: string;

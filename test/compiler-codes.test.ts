@@ -1,12 +1,18 @@
-// One case per diagnostic code: the code is reported, at the line:col of the offending text.
+// One case per diagnostic code of the registry: the code is reported, at the line:col of the offending
+// text (compile), or at the line of the wizard file (CONF_*, IMPORT_*), or for the file (CONFIG_*).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CODES, type Code, type CodeOf } from '../compiler/codes.js';
 import { compile } from '../compiler/compile.js';
-import { CODES } from '../compiler/diagnostics.js';
+import { importWizard } from '../compiler/import.js';
+import { ConfigError, loadConfig } from '../reconciler/config.js';
 import { SITE, ext, posOf, site } from './helpers/site.js';
+import { tempDir } from './helpers/git.js';
 
 interface Case {
-  code: keyof typeof CODES;
+  code: CodeOf<'compile'>;
   files: Record<string, string>;
   /** file and the text the diagnostic must start at */
   file: string;
@@ -79,10 +85,61 @@ const CASES: Case[] = [
 // second line of defence in the compiler and so not in the table
 const DEFENCE_IN_DEPTH = new Set(['SCHEMA_INVALID', 'BAD_SECTION_NAME']);
 
+/** A wizard file for `import`: the code at a 1-based line (0: the whole file). */
+interface ImportCase { code: CodeOf<'conf' | 'import'>; conf: string; line: number }
+
+// a wizard template; the sections of a case start at line 8
+const WIZ = '[p](!)\ntype = wizard\naccepts_auth = yes\naccepts_registrations = yes\naor/max_contacts = 1\ntransport = t-udp\n\n';
+
+const IMPORT_CASES: ImportCase[] = [
+  { code: 'CONF_NO_SECTION', conf: 'a = 1\n[x]\n', line: 1 },
+  { code: 'CONF_UNCLOSED_SECTION', conf: '[x\na = 1\n', line: 1 },
+  { code: 'CONF_UNKNOWN_TEMPLATE', conf: '[x](nope)\na = 1\n', line: 1 },
+  { code: 'CONF_NO_EQUALS', conf: `${WIZ}[8000](p)\njunk\n`, line: 9 },
+  { code: 'CONF_STRAY_BLOCK_END', conf: `${WIZ}[8000](p)\nendpoint/language = en --;\n[8001](p)\n`, line: 9 },
+  { code: 'CONF_UNCLOSED_BLOCK', conf: `${WIZ}[8000](p)\n;-- open\nendpoint/language = en\n`, line: 9 },
+  { code: 'CONF_DIRECTIVE', conf: `#include other.conf\n${WIZ}[8000](p)\n`, line: 1 },
+  { code: 'CONF_LONG_NAME', conf: `${WIZ}[${'a'.repeat(80)}](p)\n`, line: 8 },
+  { code: 'CONF_DUPLICATE_SECTION', conf: `${WIZ}[8000](p)\n[8000](p)\n`, line: 9 },
+  { code: 'IMPORT_NOT_WIZARD', conf: `${WIZ}[other]\nfoo = bar\n[8000](p)\n`, line: 8 },
+  { code: 'IMPORT_SECTION_NAME', conf: `${WIZ}[desk](p)\n`, line: 8 },
+  { code: 'IMPORT_NAME', conf: `${WIZ}[8000](p)\nendpoint/callerid = "${'x'.repeat(81)}" <8000>\n`, line: 8 },
+  { code: 'IMPORT_USERNAME', conf: `${WIZ}[8000](p)\ninbound_auth/username = bob\n`, line: 8 },
+  { code: 'IMPORT_NO_PASSWORD', conf: `${WIZ}[8000](p)\ninbound_auth/password = (secret)\n`, line: 8 },
+  { code: 'IMPORT_NO_CODECS', conf: `${WIZ}[8000](p)\nendpoint/allow = ulaw\nendpoint/disallow = ulaw\n`, line: 8 },
+  { code: 'IMPORT_EMPTY', conf: '[x]\nfoo = bar\n', line: 0 },
+  { code: 'IMPORT_NOT_VERIFIED', conf: `${WIZ}[8000](p)\nendpoint/no_such_option = 1\n`, line: 0 },
+  { code: 'IMPORT_MISMATCH', conf: `${WIZ}[8000](p)\nendpoint/allow = ULAW\n`, line: 0 },
+];
+
 test('every diagnostic code has a case', () => {
-  const covered = new Set(CASES.map((c) => c.code));
-  const missing = Object.keys(CODES).filter((c) => !covered.has(c as keyof typeof CODES) && !DEFENCE_IN_DEPTH.has(c));
+  const covered = new Set<Code>([...CASES.map((c) => c.code), ...IMPORT_CASES.map((c) => c.code), 'CONFIG_UNREADABLE']);
+  const missing = Object.keys(CODES).filter((c) => !covered.has(c as Code) && !DEFENCE_IN_DEPTH.has(c));
   assert.equal(missing, []);
+});
+
+for (const c of IMPORT_CASES) {
+  test(`${c.code} at its line of the wizard file`, () => {
+    const r = importWizard(c.conf, { file: 'old.conf' });
+    const found = r.diagnostics.filter((d) => d.code === c.code);
+    assert.ok(found.length > 0, `${c.code} not reported; got ${r.diagnostics.map((d) => d.code).join(', ') || 'nothing'}`);
+    assert.equal(found.map((d) => `${d.file}:${d.line}`), [`old.conf:${c.line}`]);
+    assert.is(found[0]!.severity, CODES[c.code].severity, 'reported with the severity of the registry');
+  });
+}
+
+test('CONFIG_UNREADABLE for a config file that cannot be read', async () => {
+  const dir = tempDir();
+  const missing = join(dir, 'missing.yaml');
+  try {
+    await loadConfig(missing);
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, ConfigError);
+    assert.equal((err as ConfigError).diagnostics.map((d) => `${d.code} ${d.file}:${d.line}`), [`CONFIG_UNREADABLE ${missing}:0`]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 for (const c of CASES) {
@@ -98,6 +155,8 @@ for (const c of CASES) {
       const text = sources.find((s) => s.path === c.file)!.text;
       assert.is(`${d.line}:${d.col}`, posOf(text, c.at, c.nth ?? 0), `position of ${c.code}`);
     }
+    const registered = CODES[c.code].severity;
+    if (registered !== 'error or warning') assert.is(d.severity, registered, 'reported with the severity of the registry');
     if (d.severity === 'error') assert.is(result.ok, false, 'an error must stop emission');
     // diagnostics never carry the planted passwords
     for (const secret of Object.values(c.secrets ?? {})) {
