@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Run }>; summary: str
   apply: { load: () => import('./host/apply.js'), summary: 'run one reconcile pass against the target' },
   reconcile: { load: () => import('./host/reconcile.js'), summary: 'run the reconcile loop (or --now: trigger a pass)' },
   status: { load: () => import('./host/status.js'), summary: 'show the reconciler status' },
+  inspect: { load: () => import('./host/inspect.js'), summary: 'per extension, Git beside Asterisk: loaded, registered, what differs' },
   secrets: { load: () => import('./host/secrets.js'), summary: 'host secrets: get, encrypt, keygen, recipient' },
   demo: { load: () => import('./host/demo.js'), summary: 'one pass of the shipped extensions against a local demo target' },
 };

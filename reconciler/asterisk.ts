@@ -69,7 +69,7 @@ async function execute(t: Target, argv: string[], timeoutMs: number): Promise<Ex
  * Runs one CLI command and hands its stdout to `read`, which returns null when it makes no sense.
  * `redact` rewrites the text before it can reach a detail or `output` (logs, status).
  */
-async function query<T>(t: Target, o: Partial<AsteriskOptions>, command: string, read: (stdout: string) => T | null,
+export async function query<T>(t: Target, o: Partial<AsteriskOptions>, command: string, read: (stdout: string) => T | null,
   redact: (text: string) => string = (x) => x): Promise<Outcome<T>> {
   const opts = options(o);
   const raw = await execute(t, [...opts.cli, command], opts.timeoutMs);

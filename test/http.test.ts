@@ -77,8 +77,8 @@ test('/metrics: Prometheus 0.0.4 text with our series', async () => {
     'pjsip_gitops_reloads_total 3',
     'pjsip_gitops_last_success_timestamp_seconds 1767323045',
     'pjsip_gitops_drift_events_total 1',
-    'pjsip_gitops_condition{condition="Ready"} 1',
-    'pjsip_gitops_condition{condition="Stalled"} 0',
+    'pjsip_gitops_condition{condition="ready"} 1',
+    'pjsip_gitops_condition{condition="stalled"} 0',
     'pjsip_gitops_extensions 24',
     'process_resident_memory_bytes 61000000',
     'nodejs_heap_size_used_bytes 12000000',
@@ -93,16 +93,16 @@ test('metrics text: every line is a comment or `name{labels} value`; TYPE preced
   assert.ok(text.endsWith('\n'));
   const typed = new Set<string>();
   for (const line of text.trimEnd().split('\n')) {
-    const t = /^# TYPE (\w+) (counter|gauge)$/.exec(line);
+    const t = /^# TYPE (\w+) (counter|gauge|histogram)$/.exec(line);
     if (t) { typed.add(t[1]!); continue; }
     if (line.startsWith('# HELP ')) continue;
     const m = /^(\w+)(\{(?:\w+="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.e+]+)$/.exec(line);
     assert.ok(m, `bad sample line: ${line}`);
-    assert.ok(typed.has(m![1]!), `sample before its TYPE: ${line}`);
+    assert.ok(typed.has(m![1]!.replace(/_(bucket|sum|count)$/, '')) || typed.has(m![1]!), `sample before its TYPE: ${line}`);
   }
   assert.ok(text.includes('pjsip_gitops_passes_total{result="weird\\"res\\\\ult"} 1'));
   assert.not.ok(text.includes('pjsip_gitops_last_success_timestamp_seconds'), 'no success yet: no series');
-  assert.ok(text.includes('pjsip_gitops_condition{condition="Ready"} 0'));
+  assert.ok(text.includes('pjsip_gitops_condition{condition="ready"} 0'));
 });
 
 test('unknown path 404, POST 405, HEAD has no body', async () => {

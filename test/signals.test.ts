@@ -150,7 +150,7 @@ test('first pass applies; SIGHUP and --now each run one more; a second reconcile
   assert.ok(metrics.includes('pjsip_gitops_passes_total{result="applied"} 2'), metrics);
   assert.ok(metrics.includes('pjsip_gitops_passes_total{result="unchanged"} 1'));
   assert.ok(metrics.includes('pjsip_gitops_reloads_total 2'));
-  assert.ok(metrics.includes('pjsip_gitops_condition{condition="Ready"} 1'));
+  assert.ok(metrics.includes('pjsip_gitops_condition{condition="ready"} 1'));
   assert.ok(metrics.includes('pjsip_gitops_extensions 25'));
   assert.match(metrics, /^process_resident_memory_bytes [1-9]\d+$/m);
 

@@ -12,7 +12,7 @@ import { acquireLock, LockHeldError, releaseLock } from '../../reconciler/lock.j
 import { createLogger, type Logger } from '../../reconciler/log.js';
 import { ReconcileLoop, runningLoop } from '../../reconciler/loop.js';
 import { removePidFile, writePidFile } from '../../reconciler/io/pid-file.js';
-import type { MetricsSnapshot } from '../../reconciler/metrics.js';
+import { PassMetrics, type MetricsSnapshot } from '../../reconciler/metrics.js';
 import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../../reconciler/pass.js';
 import { readStatus, recordPass, type Status } from '../../reconciler/state.js';
 import { defineCommand, runCommand, UsageError } from '../args.js';
@@ -162,6 +162,7 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
   let deps: PassDeps | undefined;
   let watch: DriftWatch | undefined;
   let http: HttpServer | undefined;
+  const passMetrics = new PassMetrics(); // durations, rollbacks, verify failures of this process's passes
   const signals: [NodeJS.Signals, () => void][] = [];
   try {
     const loop: ReconcileLoop<PassResult> = new ReconcileLoop<PassResult>({
@@ -175,6 +176,7 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
           }
         }
         const result = await runPass(deps, { trigger });
+        passMetrics.observe(result);
         // a dropped SSH connection does not come back by itself: the next pass connects afresh
         if (result.transient && config.target.kind === 'ssh') {
           const stale = deps;
@@ -205,7 +207,10 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
       http = await startHttpServer(listen, {
         health: () => loop.health(),
         status: async () => ({ ...(await readStatus(config.stateDir)), reconciler: { pid: pid.pid, startedAt: pid.startedAt, ...loop.health() } }),
-        metrics: async () => snapshotOf(await readStatus(config.stateDir), loop),
+        metrics: async () => {
+          const status = await readStatus(config.stateDir);
+          return { ...snapshotOf(status, loop), ...passMetrics.snapshot(status) };
+        },
       });
       log.info('http.listening', { address: `${http.address.host.includes(':') ? `[${http.address.host}]` : http.address.host}:${http.address.port}` });
     }

@@ -2,6 +2,7 @@
 // real output): `pjsip show endpoints`, `pjsip show endpoint <id>`, `pjsip show transports`, `pjsip show transport <id>`,
 // `core show translation`.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isBoolWord, isTrue, loadCatalog } from './option-check.mjs';
@@ -61,7 +62,8 @@ function transportRow(t, indent) {
 function endpointBlock(state, config, id) {
   const ep = state.objects.endpoint[id].fields;
   const cid = calleridNumber(ep.callerid);
-  const lines = [` Endpoint:  ${(cid ? `${id}/${cid}` : id).padEnd(53)}${'Unavailable'.padEnd(14)}0 of inf`];
+  const reachable = contactsOf(state, config, id).some((c) => (c.status ?? 'NonQual') !== 'Unavail');
+  const lines = [` Endpoint:  ${(cid ? `${id}/${cid}` : id).padEnd(53)}${(reachable ? 'Not in use' : 'Unavailable').padEnd(14)}0 of inf`];
   for (const [field, label] of [['outbound_auth', 'OutAuth'], ['auth', 'InAuth']]) {
     for (const authId of (ep[field] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
       const auth = state.objects.auth[authId];
@@ -70,7 +72,7 @@ function endpointBlock(state, config, id) {
   }
   for (const aorId of (ep.aors ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const aor = state.objects.aor[aorId];
-    if (aor) lines.push(`        Aor:  ${aorId.padEnd(51)}${aor.fields.max_contacts ?? '0'}`);
+    if (aor) lines.push(`        Aor:  ${aorId.padEnd(51)}${aor.fields.max_contacts ?? '0'}`, ...contactRows(state, config, aorId, 6));
   }
   const transport = (config.transports ?? DEFAULT_TRANSPORTS).find((t) => t.name === ep.transport);
   if (transport) lines.push(transportRow(transport, '  '));
@@ -120,7 +122,7 @@ function shown(type, name, value, defaultShown) {
 }
 
 /** Every parameter of one object: the recorded defaults, the section's fields over them. */
-function objectParameters(type, fields) {
+function objectParameters(type, fields, contacts) {
   const rec = loadRecorded();
   const params = { ...rec[type] };
   for (const [name, value] of Object.entries(fields)) {
@@ -129,6 +131,8 @@ function objectParameters(type, fields) {
   }
   // res_pjsip applies webrtc = yes after every other field: it wins over them
   if (type === 'endpoint' && isTrue(fields.webrtc ?? '')) Object.assign(params, rec.webrtcEffects);
+  // an aor's `contact` row lists its registered contacts' whole URIs
+  if (type === 'aor' && contacts?.length) params.contact = contacts.map((c) => c.uri).join(',');
   return params;
 }
 
@@ -165,26 +169,67 @@ const aorRow = (id, aor) => `      Aor:  ${id.padEnd(53)}${aor.fields.max_contac
 const authRow = (id, auth) => `     Auth:  ${id}/${auth.fields.username ?? ''}`;
 
 /** `pjsip show aor <id>` / `pjsip show auth <id>` (the fake registers nothing: an aor lists no contact). */
-export function showObject(state, type, id) {
+export function showObject(state, type, id, config = {}) {
   const o = state.objects[type]?.[id];
   if (!o) return `Unable to find object ${id}.\n\n`;
-  const head = type === 'aor' ? [...AOR_LEGEND, aorRow(id, o), '', ''] : [...AUTH_LEGEND, authRow(id, o), ''];
-  return [...head, ...parameterLines(objectParameters(type, o.fields)), '', ''].join('\n');
+  const head = type === 'aor' ? [...AOR_LEGEND, aorRow(id, o), ...contactRows(state, config, id, 4), '', ''] : [...AUTH_LEGEND, authRow(id, o), ''];
+  return [...head, ...parameterLines(objectParameters(type, o.fields, type === 'aor' ? contactsOf(state, config, id) : undefined)), '', ''].join('\n');
 }
 
 /** `pjsip show aors` / `pjsip show auths`. */
-export function showObjects(state, type) {
+export function showObjects(state, type, config = {}) {
   const ids = sortIds(Object.keys(state.objects[type] ?? {}));
   if (!ids.length) return 'No objects found.\n\n';
   const rows = type === 'aor'
-    ? ids.flatMap((id) => [aorRow(id, state.objects.aor[id]), ''])
+    ? ids.flatMap((id) => [aorRow(id, state.objects.aor[id]), ...contactRows(state, config, id, 4), ''])
     : ids.map((id) => authRow(id, state.objects.auth[id]));
   return [...(type === 'aor' ? AOR_LEGEND : AUTH_LEGEND), ...rows, ...(type === 'aor' ? [] : ['']), `Objects found: ${ids.length}`, '', ''].join('\n');
 }
 
-/** `pjsip show contacts`: the fake has no registrations. */
-export function showContacts() {
-  return 'No objects found.\n\n';
+// Registrations are not made, they are configured: `contacts` in the fake's config lists
+// { aor, uri, status?, rttMs?, userAgent? }, shown while their aor is loaded (location.c's layout).
+const CONTACT_LEGEND = [
+  '',
+  '  Contact:  <Aor/ContactUri..............................> <Hash....> <Status> <RTT(ms)..>',
+  '==========================================================================================',
+  '',
+];
+
+function contactsOf(state, config, aorId) {
+  return (config.contacts ?? []).filter((c) => c.aor === aorId && Object.hasOwn(state.objects.aor, c.aor));
+}
+
+const contactHash = (c) => createHash('sha1').update(`${c.aor};${c.uri}`).digest('hex').slice(0, 10);
+
+// `%*s:  %-*.*s %-10.10s %-7.7s %11.3f`: the aor/uri column is 49 less the indent wide, cut to it
+function contactRow(c, indent) {
+  const width = 49 - indent;
+  const rtt = c.rttMs === undefined || c.rttMs === null ? 'nan' : c.rttMs.toFixed(3);
+  return `${' '.repeat(indent)}Contact:  ${`${c.aor}/${c.uri}`.slice(0, width).padEnd(width)} ${contactHash(c)} ${(c.status ?? 'NonQual').padEnd(7)} ${rtt.padStart(11)}`;
+}
+
+function contactRows(state, config, aorId, indent) {
+  return contactsOf(state, config, aorId).map((c) => contactRow(c, indent));
+}
+
+/** `pjsip show contacts`. */
+export function showContacts(state, config) {
+  const all = (config.contacts ?? []).filter((c) => state && Object.hasOwn(state.objects.aor, c.aor));
+  if (!all.length) return 'No objects found.\n\n';
+  return [...CONTACT_LEGEND, ...all.map((c) => contactRow(c, 2)), '', `Objects found: ${all.length}`, '', ''].join('\n');
+}
+
+/** `pjsip show contact <aor>/<uri>`: the row, then the contact's fields. */
+export function showContact(state, config, id) {
+  const c = (config.contacts ?? []).find((x) => `${x.aor}/${x.uri}` === id && Object.hasOwn(state.objects.aor, x.aor));
+  if (!c) return `Unable to find object ${id}.\n\n`;
+  const via = /@([^:;>]+)(?::(\d+))?/.exec(c.uri);
+  const params = {
+    authenticate_qualify: 'no', call_id: `1-1@${via?.[1] ?? ''}`, endpoint: c.aor, expiration_time: '1796057561', outbound_proxy: '',
+    path: '', prune_on_boot: 'no', qualify_2xx_only: 'false', qualify_frequency: '0', qualify_timeout: '3.000000', reg_server: '',
+    uri: c.uri, user_agent: c.userAgent ?? '', via_addr: via?.[1] ?? '', via_port: via?.[2] ?? '5060',
+  };
+  return [...CONTACT_LEGEND, contactRow(c, 2), '', ...parameterLines(params), '', ''].join('\n');
 }
 
 export function showTransports(config) {

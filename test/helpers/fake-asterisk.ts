@@ -32,6 +32,8 @@ export interface FakeAsteriskMode {
   translatableCodecs: string[];
   /** keep a section's previous object when its new text fails to apply, as a real 22.10.1 does (default: true; false removes it) */
   keepOldObjectOnFailure: boolean;
+  /** registered contacts, listed while their aor is loaded (status default NonQual: qualify off) */
+  contacts: { aor: string; uri: string; status?: 'Avail' | 'Unavail' | 'NonQual' | 'Unknown'; rttMs?: number; userAgent?: string }[];
 }
 
 export interface LoadedObjects {

@@ -1,0 +1,117 @@
+// The read-only `pjsip show` listings `inspect` needs beyond the pass's: aors, auths (ids only: never
+// `pjsip show auth <id>`, which prints the password), contacts, one contact, one aor, and the
+// transport each endpoint of `pjsip show endpoints` uses. Layouts as Asterisk 22.10.1 prints them.
+import { clip, parseEndpointParameters, query, type AsteriskOptions, type Outcome } from './asterisk.js';
+import type { Target } from './target.js';
+
+const LISTING = /^\s*Objects found:\s*(\d+)\s*$/m;
+const NONE = /^\s*No objects found\.\s*$/;
+
+/** `pjsip show aors` / `pjsip show auths`: the ids of the `Aor:` / `Auth:` rows. Null when not such a listing. */
+export function parseObjectIds(text: string, label: 'Aor' | 'Auth'): Set<string> | null {
+  if (NONE.test(text)) return new Set();
+  const count = LISTING.exec(text);
+  if (!count) return null;
+  const ids = new Set<string>();
+  for (const m of text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'gm'))) {
+    const field = m[1]!;
+    if (field.startsWith('<')) continue; // the legend row
+    // an auth row is `<id>/<username>`; an aor row is the id alone
+    ids.add(label === 'Auth' ? field.slice(0, field.lastIndexOf('/') < 0 ? field.length : field.lastIndexOf('/')) : field);
+  }
+  return ids.size === Number(count[1]) ? ids : null;
+}
+
+export interface ContactRow {
+  aor: string;
+  /** as listed: Asterisk cuts a long URI to the column's width */
+  uri: string;
+  /** the first 10 hex digits of the contact's id hash */
+  hash: string;
+  /** Avail, Unavail, NonQual (qualify off), Unknown, Created, Removed */
+  status: string;
+  /** round-trip time of the last qualify; null when not qualified */
+  rttMs: number | null;
+}
+
+const CONTACT_ROW = /^\s*Contact:\s+(\S+)\s+([0-9a-f]+)\s+(\S+)\s+(\S+)\s*$/;
+
+/** `Contact:` rows of `pjsip show contacts`, `pjsip show aor <id>` or `pjsip show endpoint(s)`. */
+export function contactRows(text: string): ContactRow[] {
+  const out: ContactRow[] = [];
+  for (const line of text.split('\n')) {
+    const m = CONTACT_ROW.exec(line);
+    if (!m || m[1]!.startsWith('<')) continue;
+    const slash = m[1]!.indexOf('/');
+    if (slash < 0) continue;
+    const rtt = Number(m[4]);
+    out.push({ aor: m[1]!.slice(0, slash), uri: m[1]!.slice(slash + 1), hash: m[2]!, status: m[3]!, rttMs: Number.isFinite(rtt) ? rtt : null });
+  }
+  return out;
+}
+
+/** `pjsip show contacts`; null when not such a listing or when rows are missing. */
+export function parseContacts(text: string): ContactRow[] | null {
+  if (NONE.test(text)) return [];
+  const count = LISTING.exec(text);
+  if (!count) return null;
+  const rows = contactRows(text);
+  return rows.length === Number(count[1]) ? rows : null;
+}
+
+/** `pjsip show endpoints`: endpoint id → the transport its `Transport:` row names ('' when none). */
+export function parseEndpointTransports(text: string): Map<string, string> | null {
+  if (NONE.test(text)) return new Map();
+  if (!LISTING.test(text)) return null;
+  const out = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of text.split('\n')) {
+    const ep = /^\s*Endpoint:\s+(\S+)/.exec(line);
+    if (ep) {
+      current = ep[1]!.startsWith('<') ? undefined : ep[1]!.split('/')[0]!;
+      if (current !== undefined) out.set(current, '');
+      continue;
+    }
+    const tr = /^\s*Transport:\s+(\S+)\s+\S+/.exec(line);
+    if (tr && current !== undefined && !tr[1]!.startsWith('<')) out.set(current, tr[1]!);
+  }
+  return out;
+}
+
+// an id or URI becomes one word of one CLI line: no blank, quote or backslash can add words to it
+const safeWord = (s: string) => /^[^\s"'\\]{1,512}$/.test(s);
+
+export function showAors(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Set<string>>> {
+  return query(t, o, 'pjsip show aors', (s) => parseObjectIds(s, 'Aor'));
+}
+
+export function showAuths(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Set<string>>> {
+  return query(t, o, 'pjsip show auths', (s) => parseObjectIds(s, 'Auth'));
+}
+
+export function showContacts(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<ContactRow[]>> {
+  return query(t, o, 'pjsip show contacts', parseContacts);
+}
+
+export function showEndpointTransports(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Map<string, string>>> {
+  return query(t, o, 'pjsip show endpoints', parseEndpointTransports);
+}
+
+/** One object's `ParameterName : value` rows (`pjsip show aor <id>`, `pjsip show contact <aor>/<uri>`); null when Asterisk has none. */
+async function showParameters(t: Target, o: Partial<AsteriskOptions>, what: 'aor' | 'contact', id: string): Promise<Outcome<Map<string, string> | null>> {
+  if (!safeWord(id)) return { ok: false, reason: 'unexpected-output', detail: clip(`not a ${what} id: ${id}`) };
+  const r = await query(t, o, `pjsip show ${what} ${id}`, (s) => {
+    const p = parseEndpointParameters(s);
+    return p === undefined ? null : { params: p };
+  });
+  return r.ok ? { ok: true, value: r.value.params, output: r.output } : r;
+}
+
+export function showAor(t: Target, id: string, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Map<string, string> | null>> {
+  return showParameters(t, o, 'aor', id);
+}
+
+/** `pjsip show contact <aor>/<full uri>`: user_agent, via_addr, via_port … */
+export function showContact(t: Target, aor: string, uri: string, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Map<string, string> | null>> {
+  return showParameters(t, o, 'contact', `${aor}/${uri}`);
+}
