@@ -50,7 +50,7 @@ export function parse<O extends Options>(spec: CommandSpec<O>, args: string[]): 
     if (t.kind === 'positional' && !spec.positionals) throw new UsageError(`unexpected argument '${t.value}'`);
     if (t.kind !== 'option') continue;
     const o = options[t.name];
-    if (!o) throw new UsageError(`unknown option '${t.rawName}'`);
+    if (!o) throw new UsageError(`unknown option '${t.rawName}'${didYouMean(t.rawName, Object.keys(options).map((n) => `--${n}`))}`);
     const shown = o.short ? `-${o.short}, --${t.name}` : `--${t.name}`;
     if (o.type === 'boolean' && t.value !== undefined) throw new UsageError(`option '${shown}' takes no value`);
     if (o.type === 'string') {
@@ -61,6 +61,33 @@ export function parse<O extends Options>(spec: CommandSpec<O>, args: string[]): 
     }
   }
   return { values: values as Values<O>, positionals };
+}
+
+/** Edit distance (insertions, deletions, substitutions, and swaps of two neighbours: `valdiate`). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** ` (did you mean 'x'?)` for the closest candidate within a typo's reach, else ''. */
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const w = word.toLowerCase();
+  const limit = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = c.startsWith(w) && w.length >= 3 ? 0.5 : distance(w, c.toLowerCase());
+    if (d <= limit && (!best || d < best.d)) best = { c, d };
+  }
+  return best ? ` (did you mean '${best.c}'?)` : '';
 }
 
 /** Writes the usage error: one line, then where the help is. */

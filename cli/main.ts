@@ -5,7 +5,9 @@
 // Exit codes: 0 ok, 1 invalid/failed, 2 usage or internal error (3: transient, apply and demo).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { didYouMean } from './args.js';
 import { processIO, type CommandIO } from './io.js';
+import { PACKAGE_VERSION } from '../reconciler/io/package.js';
 
 type Run = (args: string[], io: CommandIO) => Promise<number>;
 
@@ -26,7 +28,7 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Run }>; summary: str
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: pjsip-gitops <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+  return `usage: pjsip-gitops <command> [options]\n       pjsip-gitops --version\n\ncommands:\n${lines.join('\n')}\n\n` +
     `Run 'pjsip-gitops <command> --help' for a command's options.\n`;
 }
 
@@ -37,9 +39,14 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
     io[name ? 'stdout' : 'stderr'].write(usage());
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${PACKAGE_VERSION}\n`);
+    return 0;
+  }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    io.stderr.write(`pjsip-gitops: unknown command '${name}'\n\n${usage()}`);
+    const hint = didYouMean(name, [...Object.keys(COMMANDS), ...(name.startsWith('-') ? ['--version', '--help'] : [])]);
+    io.stderr.write(`pjsip-gitops: unknown command '${name}'${hint}\n\n${usage()}`);
     return 2;
   }
   try {

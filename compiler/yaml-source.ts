@@ -24,12 +24,21 @@ export type PathSegment = string | number;
 export function parseYamlSource(source: SourceFile): ParsedYaml {
   const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, strict: true });
   const findings: Finding[] = [];
+  const syntaxLines = new Set<number>();
   for (const e of doc.errors) {
     const code: Code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
     const [start, end] = e.pos;
     const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    findings.push(finding(code, 'error', { file: source.path, start, end }, message,
-      code === 'DUPLICATE_KEY' ? 'keep one of the two keys' : undefined));
+    if (code === 'DUPLICATE_KEY') {
+      findings.push(finding(code, 'error', { file: source.path, start, end }, message, 'keep one of the two keys'));
+      continue;
+    }
+    const plain = plainSyntaxError(e.code, message, source.text, start, end);
+    // one mistake, one diagnostic: the parser often reports a wrong indent twice on the same line
+    const line = lineOf(source.text, plain.start);
+    if (syntaxLines.has(line)) continue;
+    syntaxLines.add(line);
+    findings.push(finding(code, 'error', { file: source.path, start: plain.start, end: plain.end }, plain.message, plain.hint));
   }
   let value: unknown;
   if (findings.length === 0) {
@@ -53,6 +62,55 @@ export function parseYamlSource(source: SourceFile): ParsedYaml {
     }
   }
   return { file: source.path, text: source.text, doc, value, findings };
+}
+
+const lineOf = (text: string, at: number) => text.slice(0, at).split('\n').length;
+
+/** Start offset of the line after the one holding `at` (or `at` at the last line). */
+function nextLineStart(text: string, at: number): number {
+  const nl = text.indexOf('\n', at);
+  return nl < 0 ? at : nl + 1;
+}
+
+/**
+ * A YAML syntax error in plain words, at the place the engineer must edit: the over-indented line
+ * (the parser points at the line above it), the quote or brace that was opened (it points at the
+ * end of the file, where it gave up).
+ */
+function plainSyntaxError(code: string, message: string, text: string, start: number, end: number):
+  { start: number; end: number; message: string; hint?: string } {
+  const lineEnd = (at: number) => { const nl = text.indexOf('\n', at); return nl < 0 ? text.length : nl; };
+  if (code === 'TAB_AS_INDENT') {
+    return { start, end, message: 'a TAB indents this line; YAML indents with spaces only', hint: 'replace the TAB with spaces (2 per level, like the lines around it)' };
+  }
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' || code === 'MULTILINE_IMPLICIT_KEY') {
+    // `a: 1` then a deeper `   b: 2`: the parser blames `a`; the line to fix is the deeper one
+    let at = nextLineStart(text, start);
+    while (at < text.length && /^\s*(#.*)?$/.test(text.slice(at, lineEnd(at)))) at = nextLineStart(text, at);
+    const indent = /^ */.exec(text.slice(at))![0].length;
+    return { start: at + indent, end: lineEnd(at), message: 'bad indentation: this line is indented deeper than the key above it, which already has a value',
+      hint: 'indent it like the keys above it, or give the key above no value on its own line if this belongs under it' };
+  }
+  if (code === 'BAD_INDENT' && /same column/.test(message)) {
+    return { start, end, message: 'bad indentation: this key does not line up with the keys above it', hint: 'indent it with the same number of spaces as its siblings' };
+  }
+  const quote = /^Missing closing ("|')quote/.exec(message);
+  if (code === 'MISSING_CHAR' && quote) {
+    const open = text.lastIndexOf(quote[1]!, start - 1);
+    if (open >= 0) {
+      return { start: open, end: open + 1, message: `unclosed quote: the ${quote[1]} opened here is never closed, so everything after it is read as one string`,
+        hint: `close it on the same line (name: ${quote[1]}Desk 1${quote[1]})` };
+    }
+  }
+  if (/end with a \}/.test(message) || /end with a \]/.test(message)) {
+    const ch = /\}/.test(message) ? '{' : '[';
+    const open = text.lastIndexOf(ch, start);
+    if (open >= 0) {
+      return { start: open, end: open + 1, message: `unclosed ${ch}: the ${ch} opened here has no closing ${ch === '{' ? '}' : ']'}`,
+        hint: `close it where the ${ch === '{' ? 'mapping' : 'list'} ends, on the same line: { secret: "6001" }` };
+    }
+  }
+  return { start, end, message };
 }
 
 /** The node at a path of keys and indexes; `key: true` returns the map key instead of its value. */

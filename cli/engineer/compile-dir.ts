@@ -35,10 +35,54 @@ export function renderDiagnostics(c: DirCompile, diags: readonly Diagnostic[], f
   extra: Record<string, unknown> = {}): string {
   const displayPath = (file: string) => (file ? relative(cwd, resolve(c.dir, file)) : relative(cwd, c.dir));
   if (format === 'json') return formatJson(diags, { displayPath }, extra);
-  if (format === 'github') return formatGithub(diags, { displayPath });
+  if (format === 'github') return formatGithub(diags, { displayPath }) + githubOverflow(diags);
   const texts = new Map(c.sources.map((s) => [s.path, s.text]));
   // the excerpts show source lines: the passwords of the files they come from are written (secret)
   const shownFiles = new Set(diags.filter((d) => d.line > 0).map((d) => d.file));
   const secrets = [...sourcePasswords(c.sources.filter((s) => shownFiles.has(s.path))), ...compiledPasswords(c.result)];
   return formatText(diags, { displayPath, texts, color, secrets }) + `${summaryLine(diags, c.sources.length)}\n`;
+}
+
+/** --quiet and --max-warnings, as ESLint has them: shared by validate and compile. */
+export const OUTPUT_OPTIONS = {
+  quiet: { type: 'boolean', short: 'q' },
+  'max-warnings': { type: 'string' },
+} as const;
+
+export const OUTPUT_HELP = `  -q, --quiet          errors only (warnings are still counted for --max-warnings)
+  --max-warnings N     exit 1 when there are more than N warnings (as ESLint)
+`;
+
+export interface OutputPolicy { quiet: boolean; maxWarnings?: number }
+
+export function outputPolicy(values: { quiet?: boolean; 'max-warnings'?: string }): OutputPolicy {
+  const raw = values['max-warnings'];
+  if (raw !== undefined && !/^\d+$/.test(raw)) throw new UsageError(`--max-warnings takes a whole number, not '${raw}'`);
+  return { quiet: values.quiet === true, ...(raw !== undefined ? { maxWarnings: Number(raw) } : {}) };
+}
+
+/** What to print, and the line that explains an exit 1 caused by warnings alone. */
+export function applyPolicy(diags: readonly Diagnostic[], policy: OutputPolicy): { shown: Diagnostic[]; tooMany?: string } {
+  const warnings = diags.filter((d) => d.severity === 'warning').length;
+  const shown = policy.quiet ? diags.filter((d) => d.severity === 'error') : [...diags];
+  if (policy.maxWarnings === undefined || warnings <= policy.maxWarnings) return { shown };
+  return { shown, tooMany: `${warnings} warnings, more than --max-warnings ${policy.maxWarnings}` };
+}
+
+/** GitHub shows at most this many annotations of each kind per step; the rest vanish silently. */
+export const GITHUB_ANNOTATION_LIMIT = 10;
+
+/** One notice per kind past GitHub's limit, counting by code, so the hidden ones are not lost. */
+export function githubOverflow(diags: readonly Diagnostic[]): string {
+  let out = '';
+  for (const kind of ['error', 'warning'] as const) {
+    const of = diags.filter((d) => d.severity === kind);
+    if (of.length <= GITHUB_ANNOTATION_LIMIT) continue;
+    const byCode = new Map<string, number>();
+    for (const d of of) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
+    const counts = [...byCode].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([c, n]) => `${c} ×${n}`).join(', ');
+    out += `::notice title=${kind}s by code::${of.length} ${kind}s, GitHub shows the first ${GITHUB_ANNOTATION_LIMIT}: ${counts}` +
+      ` (pjsip-gitops validate lists them all)\n`;
+  }
+  return out;
 }

@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../reconciler/io/atomic-write.js';
 import { defineCommand, runCommand, UsageError } from '../args.js';
 import { useColor, type CommandIO } from '../io.js';
-import { compileDir, parseFormat, renderDiagnostics } from './compile-dir.js';
+import { applyPolicy, compileDir, OUTPUT_HELP, OUTPUT_OPTIONS, outputPolicy, parseFormat, renderDiagnostics } from './compile-dir.js';
 
 const SPEC = defineCommand({
   name: 'compile',
-  help: `usage: pjsip-gitops compile [dir] [-o file] [--redact] [--format text|json|github]
+  help: `usage: pjsip-gitops compile [dir] [-o file] [--redact] [--format text|json|github] [--quiet] [--max-warnings N]
 
 Compiles the extensions folder (default: ./extensions) to pjsip_wizard.conf. Writes nothing when any
 error exists. Without -o the file goes to stdout and diagnostics to stderr.
@@ -17,8 +17,8 @@ that the reconciler refuses to deploy (it resolves them on the PBX host).
   -o, --output FILE   write the file atomically (mode 0640)
   --redact            write (secret) in place of every password
   --format FORMAT     diagnostics as text, json or github
-`,
-  options: { output: { type: 'string', short: 'o' }, redact: { type: 'boolean' }, format: { type: 'string' } },
+${OUTPUT_HELP}`,
+  options: { output: { type: 'string', short: 'o' }, redact: { type: 'boolean' }, format: { type: 'string' }, ...OUTPUT_OPTIONS },
   positionals: true,
 });
 
@@ -26,9 +26,12 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
   return runCommand(SPEC, args, io, async ({ values, positionals }) => {
     if (positionals.length > 1) throw new UsageError('compile takes one folder');
     const format = parseFormat(values.format);
+    const policy = outputPolicy(values);
     const c = await compileDir(positionals[0] ?? 'extensions', io.cwd);
-    io.stderr.write(renderDiagnostics(c, c.result.diagnostics, format, useColor(io, io.stderr), io.cwd));
-    if (!c.result.ok) return 1;
+    const { shown, tooMany } = applyPolicy(c.result.diagnostics, policy);
+    io.stderr.write(renderDiagnostics(c, shown, format, useColor(io, io.stderr), io.cwd));
+    if (tooMany) io.stderr.write(`pjsip-gitops compile: ${tooMany}; nothing written\n`);
+    if (!c.result.ok || tooMany) return 1;
     const text = values.redact ? c.result.redacted : c.result.conf;
     if (!values.output) {
       io.stdout.write(text);
