@@ -3,17 +3,9 @@
 // or a human is needed. This is the one place that turns raw git/child-process output into those.
 import type { AsteriskFailure } from './asterisk.js';
 import { FileTypeError } from './io/regular-file.js';
+import type { ErrorKind, Reason } from './pass-types.js';
 
-export type ErrorKind = 'transient' | 'stalled' | 'failed';
-
-/** Stable reason codes: status files, metrics and alerts match on them; never rename one. */
-export type Reason =
-  | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun'
-  | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
-  | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid'
-  | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
-  | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
-  | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'LiveFileNotRegular' | 'LiveFileTooLarge' | 'Internal';
+export type { ErrorKind, Reason } from './pass-types.js';
 
 export class PassError extends Error {
   constructor(
@@ -40,9 +32,35 @@ export function fetchError(err: unknown, repo: string): PassError {
   return transient('FetchFailed', `cannot fetch ${repo}: ${text || 'git failed'}; keeping the live file`);
 }
 
-// SSH failures an admin must fix (reconciler/targets/ssh.ts SshError kinds); local permission errors alike
-const REFUSED_KINDS = new Set(['missing-pin', 'bad-pin', 'host-key-mismatch', 'auth-refused', 'private-key']);
-const REFUSED_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
+// SshError kinds (reconciler/targets/ssh.ts) an admin must fix; the others are retried with backoff
+const PERMANENT_SSH_KINDS: ReadonlySet<string> = new Set(['missing-pin', 'bad-pin', 'host-key-mismatch', 'auth-refused', 'private-key', 'remote-refused']);
+const TRANSIENT_SSH_KINDS: ReadonlySet<string> = new Set(['connect-refused', 'timeout', 'connection-lost', 'remote-failed']);
+const REFUSED_CODES: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'EROFS']);
+// SFTP status 2 (NO_SUCH_FILE) reaches here only from a write or a link lookup (a read of a missing
+// file is null): the live file's folder is missing, a configuration problem no retry fixes → stalled
+const SFTP_NO_SUCH_FILE = 2;
+const SFTP_PERMISSION_DENIED = 3;
+
+/**
+ * The one sorting of a target failure (SSH, SFTP or a local file): transient → retry with backoff;
+ * otherwise stalled until an admin fixes the access or the config. `reason` is a short tag for logs.
+ */
+export function classifySshError(err: unknown): { transient: boolean; reason: string } {
+  const e = err as { kind?: unknown; level?: string; code?: string | number; message?: string } | undefined;
+  if (typeof e?.kind === 'string' && (PERMANENT_SSH_KINDS.has(e.kind) || TRANSIENT_SSH_KINDS.has(e.kind))) {
+    return { transient: !PERMANENT_SSH_KINDS.has(e.kind), reason: e.kind };
+  }
+  const message = e?.message ?? String(err);
+  if (message.includes('Host denied (verification failed)')) return { transient: false, reason: 'host-key-mismatch' };
+  if (e?.level === 'client-authentication') return { transient: false, reason: 'auth-refused' };
+  if (e?.level === 'client-timeout') return { transient: true, reason: 'timeout' };
+  if (e?.code === 'ECONNREFUSED') return { transient: true, reason: 'connect-refused' };
+  if (e?.code === 'ETIMEDOUT') return { transient: true, reason: 'timeout' };
+  if (e?.level === 'client-socket' || e?.level === 'client-dns') return { transient: true, reason: 'connection-lost' };
+  if (e?.code === SFTP_NO_SUCH_FILE || e?.code === SFTP_PERMISSION_DENIED) return { transient: false, reason: 'remote-refused' };
+  if (typeof e?.code === 'string' && REFUSED_CODES.has(e.code)) return { transient: false, reason: 'permission-denied' };
+  return { transient: true, reason: 'connection-lost' };
+}
 
 /** A live path that is no regular file (or is huge) is a configuration error: stalled, never retried as transient. */
 export function liveFileError(err: unknown): unknown {
@@ -55,8 +73,7 @@ export function targetError(err: unknown, what: string, transientReason: Reason 
   // the target already sorted it (e.g. LiveFileNotRegular, stalled): keep its kind and reason
   if (err instanceof PassError) return err;
   if (err instanceof FileTypeError) return liveFileError(err) as PassError;
-  const e = err as { kind?: string; code?: string | number };
-  if ((e?.kind && REFUSED_KINDS.has(e.kind)) || (typeof e?.code === 'string' && REFUSED_CODES.has(e.code)) || e?.code === 3) {
+  if (!classifySshError(err).transient) {
     return stalled('TargetRefused', `${what}: ${messageOf(err)}; fix the access, then the next pass retries`);
   }
   return transient(transientReason, `${what}: ${messageOf(err)}`);

@@ -6,8 +6,8 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
-import { PassError } from '../reconciler/errors.js';
-import { classifySshError, connectSsh, shellQuote, SshError, type SshTarget, type SshTargetConfig } from '../reconciler/targets/ssh.js';
+import { classifySshError, PassError } from '../reconciler/errors.js';
+import { connectSsh, shellQuote, SshError, type SshTarget, type SshTargetConfig } from '../reconciler/targets/ssh.js';
 import { startSshd, type Sshd } from './helpers/sshd.js';
 import { createFakeAsterisk, fakeProcesses, type FakeAsterisk } from './helpers/fake-asterisk.js';
 import { compile } from '../compiler/compile.js';

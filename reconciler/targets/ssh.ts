@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Client, type ClientChannel, type SFTPWrapper, type Stats } from 'ssh2';
-import { liveFileError } from '../errors.js';
+import { classifySshError, liveFileError } from '../errors.js';
 import type { ExecResult, Target } from '../target.js';
 import { fileKind, MAX_FILE_BYTES, notRegular, tooLarge } from '../io/regular-file.js';
 
@@ -28,8 +28,6 @@ export type SshErrorKind =
   | 'missing-pin' | 'bad-pin' | 'host-key-mismatch' | 'auth-refused' | 'private-key'
   | 'remote-refused' | 'connect-refused' | 'timeout' | 'connection-lost' | 'remote-failed';
 
-const PERMANENT: ReadonlySet<SshErrorKind> = new Set(['missing-pin', 'bad-pin', 'host-key-mismatch', 'auth-refused', 'private-key', 'remote-refused']);
-
 export class SshError extends Error {
   constructor(readonly kind: SshErrorKind, message: string) {
     super(message);
@@ -46,22 +44,6 @@ export function fingerprintOf(keyBlob: Buffer): string {
 export function shellQuote(arg: string): string {
   if (arg.includes('\0')) throw new Error('a command argument may not contain a NUL byte');
   return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Sorts an error for the loop: transient → retry with backoff; otherwise stalled until config changes. */
-export function classifySshError(err: unknown): { transient: boolean; reason: string } {
-  if (err instanceof SshError) return { transient: !PERMANENT.has(err.kind), reason: err.kind };
-  const e = err as { level?: string; code?: string | number; message?: string } | undefined;
-  const message = e?.message ?? String(err);
-  if (message.includes('Host denied (verification failed)')) return { transient: false, reason: 'host-key-mismatch' };
-  if (e?.level === 'client-authentication') return { transient: false, reason: 'auth-refused' };
-  if (e?.level === 'client-timeout') return { transient: true, reason: 'timeout' };
-  if (e?.code === 'ECONNREFUSED') return { transient: true, reason: 'connect-refused' };
-  if (e?.code === 'ETIMEDOUT') return { transient: true, reason: 'timeout' };
-  if (e?.level === 'client-socket' || e?.level === 'client-dns') return { transient: true, reason: 'connection-lost' };
-  // SFTP status codes: 2 no such file, 3 permission denied — an admin must fix the host
-  if (e?.code === 2 || e?.code === 3) return { transient: false, reason: 'remote-refused' };
-  return { transient: true, reason: 'connection-lost' };
 }
 
 const SFTP_NO_SUCH_FILE = 2;

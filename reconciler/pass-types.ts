@@ -1,0 +1,112 @@
+// The shapes a pass leaves behind — its result, the status file, what is live — in one module that
+// imports nothing, so that state, steps, outcome and the CLI can all share them without a cycle.
+
+export type PassOutcome =
+  | 'applied' | 'unchanged' | 'drift-corrected' | 'drift-reported'
+  | 'failed' | 'stalled' | 'transient' | 'dry-run';
+
+export type Condition = 'Ready' | 'Failed' | 'Stalled';
+
+/** What happens after a failure: transient → retry with backoff; stalled → wait for a new commit or a host fix; failed → rolled back. */
+export type ErrorKind = 'transient' | 'stalled' | 'failed';
+
+/** Stable reason codes: status files, metrics and alerts match on them; never rename one. */
+export type Reason =
+  | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun'
+  | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
+  | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid'
+  | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
+  | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
+  | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'LiveFileNotRegular' | 'LiveFileTooLarge' | 'Internal';
+
+export interface ExtensionChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
+export interface PassResult {
+  result: PassOutcome;
+  condition: Condition;
+  /** stable code: Applied, Unchanged, CompileFailed, ReloadFailed, VerifyFailed, GuardRefused, FetchFailed, … */
+  reason: Reason | string;
+  message: string;
+  commit?: string;
+  /** the compiled content hash */
+  hash?: string;
+  reloaded: boolean;
+  /** how many reloads ran (2 after a rollback) */
+  reloadCount?: number;
+  transient: boolean;
+  /** what triggered the pass: 'apply', 'interval', 'sighup', 'drift', 'demo', … */
+  trigger?: string;
+  startedAt: string;
+  durationMs: number;
+  /** the steps that ran, in order, with what each decided */
+  steps?: { name: string; outcome: 'continue' | 'stop' | 'fail'; ms: number }[];
+  /** compile diagnostics (errors) for a Stalled CompileFailed, already formatted as file:line:col CODE message */
+  diagnostics?: string[];
+  /** how many there were (the status file keeps only the first few of `diagnostics`) */
+  diagnosticsCount?: number;
+  /** extensions added/removed/changed by the change (numbers) */
+  changes?: ExtensionChanges;
+}
+
+export interface LastApplied {
+  commit: string;
+  /** the compiler's content hash (named in the file's header) */
+  hash: string;
+  /** sha256 of the whole file as written: what the live file must equal */
+  fileSha256: string;
+  /** what went into the compile (commit, config, secrets): equal key + equal live file → no recompile */
+  inputKey?: string;
+  /** the extensions it held, for the deletion guard and verify */
+  extensions?: string[];
+  time: string;
+}
+
+/**
+ * Set just before the new file may become live, cleared once the pass knows the file's state.
+ * Still set at the start of a pass and equal to the live file → the previous one died between
+ * write and verify: redo them. Not equal → that write never landed: the marker is dropped.
+ */
+export interface PendingWrite {
+  commit: string;
+  fileSha256: string;
+  since: string;
+  pid: number;
+  /** the backup of the file before it ('' when there was none) */
+  backup: string;
+}
+
+export interface StalledCompile {
+  inputKey: string;
+  commit: string;
+  message: string;
+  /** the first DIAGNOSTICS_KEPT of them */
+  diagnostics: string[];
+  diagnosticsCount: number;
+}
+
+export interface Status {
+  version: 1;
+  lastApplied?: LastApplied;
+  lastAttempt?: { time: string; commit?: string; result: PassOutcome; reason: string };
+  /**
+   * content that was written and did not reload or verify, whatever the rollback did: never called
+   * Ready while live; automatic passes do not retry it unless the failure was transient (see runPass)
+   */
+  lastFailed?: { commit: string; fileSha256: string; reason: string; message: string; time: string; transient?: boolean };
+  pending?: PendingWrite;
+  /** a commit known not to compile, by everything that goes into the compile: automatic passes do not compile it again */
+  stalledCompile?: StalledCompile;
+  condition: { type: Condition; reason: string; message: string; since: string };
+  /** newest first, at most HISTORY_SIZE */
+  history: PassResult[];
+  counters: {
+    passes: Partial<Record<PassOutcome, number>>;
+    reloads: number;
+    driftEvents: number;
+    lastSuccessTime?: string;
+  };
+}
