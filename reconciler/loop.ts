@@ -9,14 +9,11 @@ import type { Health } from './http.js';
 import { isLive, readLockHolder } from './lock.js';
 import { identifiedForSignal, matchProcess } from './io/process-identity.js';
 import { pidFilePath, readPidFile, type LoopPidFile } from './io/pid-file.js';
+import { outcomeOf } from './outcome.js';
+import type { PassResult } from './pass-types.js';
 
-/** What the loop needs to know of a pass (structurally a subset of PassResult in pass.ts). */
-export interface LoopPassResult {
-  result: string;
-  condition: string;
-  reason: string;
-  transient: boolean;
-}
+/** What the loop needs to know of a pass. */
+export type LoopPassResult = Pick<PassResult, 'result' | 'condition' | 'reason' | 'transient'>;
 
 export type LoopLog = (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
 
@@ -170,7 +167,7 @@ export class ReconcileLoop<R extends LoopPassResult = LoopPassResult> {
     } catch (err) {
       this.#opts.log('warn', 'loop.after-pass-error', { error: err instanceof Error ? err.message : String(err) });
     }
-    if (result === undefined || result.transient) this.#lastWasTransient = true;
+    if (result === undefined || outcomeOf(result).next === 'backoff') this.#lastWasTransient = true;
     else {
       this.#lastWasTransient = false;
       this.#backoff.reset();

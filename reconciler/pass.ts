@@ -1,37 +1,30 @@
-// One reconcile pass: a list of named steps, each `(ctx) → continue | stop`, run in order until one
-// stops or throws; the status is written in a `finally`, whatever happened. The caller holds the lock.
+// One reconcile pass: four phases — source, compile, compare & guards, deploy — each taking the
+// previous one's typed result and returning its own, or a Stop; each runs named, timed steps. The
+// status is written in a `finally`, whatever happened. The caller holds the lock.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { compile } from '../compiler/compile.js';
 import type { SecretResolver } from '../compiler/types.js';
 import type { ReconcilerConfig } from './config.js';
-import { PassError, fetchError, messageOf, stalled, type ErrorKind } from './errors.js';
+import { PassError, fetchError, messageOf, stalled } from './errors.js';
 import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
 import { createLogger, type Logger } from './log.js';
-import { readStatusChecked, recordPass, saveVerifiedCopy, type LastApplied } from './state.js';
-import { compareStep, knownFailureStep } from './steps/compare.js';
-import { backupStep, dryRunStep, reloadStep, verifyStep, writeStep } from './steps/deploy.js';
-import { guardStep, hostCheckStep } from './steps/guards.js';
-import { compileStep, fetchStep, knownCompileFailureStep, readLiveStep, signatureStep, upToDateStep } from './steps/source.js';
-import type { Condition, PassContext, PassDeps, PassOutcome, PassResult, PassSource, Step } from './steps/types.js';
+import { outcomeOf, outcomeOfError } from './outcome.js';
+import type { LastApplied, PassResult } from './pass-types.js';
+import { readStatusChecked, recordPass, saveVerifiedCopy } from './state.js';
+import { checkPhase } from './steps/check.js';
+import { compilePhase } from './steps/compile.js';
+import { deployPhase } from './steps/deploy.js';
+import { sourcePhase } from './steps/source.js';
+import { PassRun, Stop, type PassDeps, type PassSource } from './steps/types.js';
 import type { HostSecretResolver } from './secrets/resolver.js';
 import type { Target } from './target.js';
 import { createTarget } from './targets/index.js';
 
-export type { PassDeps, PassResult, PassSource, PassOutcome, Condition } from './steps/types.js';
+export type { PassDeps, PassSource } from './steps/types.js';
+export type { Condition, PassOutcome, PassResult } from './pass-types.js';
 
-/** The order of a pass. Each step is small and lives in reconciler/steps/. */
-export const STEPS: readonly Step[] = [
-  fetchStep, signatureStep, readLiveStep, upToDateStep, knownCompileFailureStep, compileStep, compareStep,
-  knownFailureStep, guardStep, hostCheckStep, dryRunStep, backupStep, writeStep, reloadStep, verifyStep,
-];
-
-const CONDITION: Record<PassOutcome, Condition> = {
-  applied: 'Ready', unchanged: 'Ready', 'drift-corrected': 'Ready', 'dry-run': 'Ready',
-  'drift-reported': 'Stalled', stalled: 'Stalled', failed: 'Failed', transient: 'Failed',
-};
 const AUTOMATIC_TRIGGERS = new Set(['interval', 'backoff']);
-const OUTCOME_OF: Record<ErrorKind, PassOutcome> = { transient: 'transient', stalled: 'stalled', failed: 'failed' };
 
 export interface PassOptions {
   dryRun?: boolean;
@@ -45,6 +38,16 @@ export interface PassOptions {
   trigger: string;
 }
 
+/** The phases in order; the first Stop ends the pass (the deploy phase always ends it). */
+async function phases(pass: PassRun): Promise<Stop> {
+  const sourced = await sourcePhase(pass);
+  if (sourced instanceof Stop) return sourced;
+  const compiled = await compilePhase(pass, sourced);
+  const checked = await checkPhase(pass, compiled);
+  if (checked instanceof Stop) return checked;
+  return deployPhase(pass, checked);
+}
+
 export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassResult> {
   const clock = deps.clock ?? (() => new Date());
   const startedAt = clock();
@@ -54,65 +57,36 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
   const { status, repairs } = await readStatusChecked(deps.config.stateDir);
   // the pass's own status write puts the repaired file in place
   if (repairs.length) deps.log.warn('status.repaired', { file: 'status.json', repairs });
-  const ctx: PassContext = { deps, dryRun, retryFailed, trigger: opts.trigger, status, reloads: 0, warnings: [] };
-  const steps: NonNullable<PassResult['steps']> = [];
-  let end: { result: PassOutcome; reason: string; message: string } = { result: 'failed', reason: 'Internal', message: 'the pass did not finish' };
+  const pass = new PassRun(deps, status, { dryRun, retryFailed, trigger: opts.trigger });
+  let end = new Stop('failed', 'Internal', 'the pass did not finish');
   deps.log.info('pass.start', { trigger: opts.trigger, dryRun, target: deps.target.describe });
   let result: PassResult | undefined;
   try {
-    for (const step of STEPS) {
-      const s0 = performance.now();
-      let r;
-      try {
-        r = await step.run(ctx);
-      } catch (err) {
-        steps.push({ name: step.name, outcome: 'fail', ms: Math.round(performance.now() - s0) });
-        throw err;
-      }
-      steps.push({ name: step.name, outcome: r.outcome, ms: Math.round(performance.now() - s0) });
-      if (r.outcome === 'stop') {
-        end = { result: r.result, reason: r.reason, message: r.message };
-        break;
-      }
-    }
+    end = await phases(pass);
   } catch (err) {
-    if (err instanceof PassError) end = { result: OUTCOME_OF[err.kind], reason: err.reason, message: err.message };
-    else end = { result: 'failed', reason: 'Internal', message: `internal error in the pass: ${messageOf(err)}` };
+    if (err instanceof PassError) end = new Stop(outcomeOfError(err.kind), err.reason, err.message);
+    else end = new Stop('failed', 'Internal', `internal error in the pass: ${messageOf(err)}`);
   } finally {
+    const n = pass.notes;
+    const shown = ['applied', 'drift-corrected', 'dry-run'].includes(end.result);
     result = {
       result: end.result,
-      condition: CONDITION[end.result],
+      condition: outcomeOf(end.result).condition,
       reason: end.reason,
       message: deps.log.redact(end.message),
-      ...(ctx.commit ? { commit: ctx.commit } : {}),
-      ...(ctx.compiled ? { hash: ctx.compiled.hash } : ctx.status.lastApplied && end.result === 'unchanged' ? { hash: ctx.status.lastApplied.hash } : {}),
-      reloaded: ctx.reloads > 0,
-      reloadCount: ctx.reloads,
+      ...(n.commit ? { commit: n.commit } : {}),
+      ...(n.content ? { hash: n.content.hash } : status.lastApplied && end.result === 'unchanged' ? { hash: status.lastApplied.hash } : {}),
+      reloaded: n.reloads > 0,
+      reloadCount: n.reloads,
       transient: end.result === 'transient',
       trigger: opts.trigger,
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - t0),
-      steps,
-      ...(ctx.diagnostics ? { diagnostics: ctx.diagnostics, diagnosticsCount: ctx.diagnosticsCount ?? ctx.diagnostics.length } : {}),
-      ...(ctx.changes && (end.result === 'applied' || end.result === 'drift-corrected' || end.result === 'dry-run') ? { changes: ctx.changes } : {}),
+      steps: pass.steps,
+      ...(n.diagnostics ? { diagnostics: n.diagnostics.list, diagnosticsCount: n.diagnostics.count } : {}),
+      ...(n.changes && shown ? { changes: n.changes } : {}),
     };
-    if (!dryRun) {
-      try {
-        // written and not Ready: it did not reload or verify, whatever the rollback did
-        const failedContent = result.condition !== 'Ready' && ctx.written && ctx.commit && ctx.desiredSha
-          ? { failedContent: { commit: ctx.commit, fileSha256: ctx.desiredSha, reason: result.reason, message: result.message,
-            time: result.startedAt, ...(result.transient ? { transient: true } : {}) } }
-          : {};
-        const applied = lastAppliedOf(ctx, result, clock());
-        await keepVerifiedCopy(ctx, result, applied.lastApplied);
-        await recordPass(deps.config.stateDir, { result, driftDetected: ctx.drift === true, wrote: ctx.written === true,
-          clearPending: ctx.pendingCleared === true, compiled: ctx.compiled !== undefined,
-          ...(ctx.stalledCompile && result.reason === 'CompileFailed' ? { stalledCompile: ctx.stalledCompile } : {}),
-          ...failedContent, ...applied });
-      } catch (err) {
-        deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
-      }
-    }
+    if (!dryRun) await record(pass, result, clock());
     const level = result.condition === 'Ready' ? 'info' : result.transient ? 'warn' : 'error';
     deps.log.log(level, 'pass.done', { result: result.result, condition: result.condition, reason: result.reason,
       message: result.message, commit: result.commit, reloaded: result.reloaded, durationMs: result.durationMs });
@@ -120,27 +94,49 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
   return result;
 }
 
-/** What is live after a successful pass (a new file, or the same file under a newer commit). */
-function lastAppliedOf(ctx: PassContext, result: PassResult, now: Date): { lastApplied?: LastApplied } {
-  if (result.condition !== 'Ready' || ctx.dryRun || !ctx.commit) return {};
-  if (ctx.compiled && ctx.desiredSha) {
-    return { lastApplied: { commit: ctx.commit, hash: ctx.compiled.hash, fileSha256: ctx.desiredSha, time: now.toISOString(),
-      ...(ctx.inputKey ? { inputKey: ctx.inputKey } : {}),
-      extensions: ctx.compiled.model.extensions.map((e) => e.number) } };
+/** Fold the pass into the status file (and keep the file that verified); a failed write is logged, never thrown. */
+async function record(pass: PassRun, result: PassResult, now: Date): Promise<void> {
+  const { deps, notes: n } = pass;
+  try {
+    // written and not Ready: it did not reload or verify, whatever the rollback did
+    const failedContent = result.condition !== 'Ready' && n.written && n.commit && n.content
+      ? { failedContent: { commit: n.commit, fileSha256: n.content.desired.sha, reason: result.reason, message: result.message,
+        time: result.startedAt, ...(result.transient ? { transient: true } : {}) } }
+      : {};
+    const applied = lastAppliedOf(pass, result, now);
+    await keepVerifiedCopy(pass, result, applied.lastApplied);
+    await recordPass(deps.config.stateDir, { result, driftDetected: n.drift, wrote: n.written,
+      clearPending: n.pendingCleared, compiled: n.content !== undefined,
+      ...(n.stalledCompile && result.reason === 'CompileFailed' ? { stalledCompile: n.stalledCompile } : {}),
+      ...failedContent, ...applied });
+  } catch (err) {
+    deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
   }
-  const last = ctx.status.lastApplied;
-  return last ? { lastApplied: { ...last, commit: ctx.commit } } : {};
+}
+
+/** What is live after a successful pass (a new file, or the same file under a newer commit). */
+function lastAppliedOf(pass: PassRun, result: PassResult, now: Date): { lastApplied?: LastApplied } {
+  const { commit, content } = pass.notes;
+  if (result.condition !== 'Ready' || pass.options.dryRun || !commit) return {};
+  if (content) {
+    return { lastApplied: { commit, hash: content.hash, fileSha256: content.desired.sha, time: now.toISOString(),
+      inputKey: content.inputKey, extensions: content.extensions } };
+  }
+  const last = pass.status.lastApplied;
+  return last ? { lastApplied: { ...last, commit } } : {};
 }
 
 /** The file that just verified (or, on a pass that wrote nothing, a missing copy of it) becomes the rollback target. */
-async function keepVerifiedCopy(ctx: PassContext, result: PassResult, applied: LastApplied | undefined): Promise<void> {
+async function keepVerifiedCopy(pass: PassRun, result: PassResult, applied: LastApplied | undefined): Promise<void> {
   if (result.condition !== 'Ready' || !applied) return;
-  const [data, sha] = ctx.written ? [ctx.desired, ctx.desiredSha] : [ctx.live, ctx.liveSha];
-  if (!data || sha !== applied.fileSha256) return;
+  const { written, content, live } = pass.notes;
+  const kept = written ? content?.desired : live;
+  if (!kept?.data || kept.sha !== applied.fileSha256) return;
+  const { config, log } = pass.deps;
   try {
-    if (await saveVerifiedCopy(ctx.deps.config.stateDir, data, !ctx.written)) ctx.deps.log.info('live.verified-copy-kept', { sha256: applied.fileSha256 });
+    if (await saveVerifiedCopy(config.stateDir, kept.data, !written)) log.info('live.verified-copy-kept', { sha256: applied.fileSha256 });
   } catch (err) {
-    ctx.deps.log.error('state.verified-copy-failed', { error: messageOf(err), stateDir: ctx.deps.config.stateDir });
+    log.error('state.verified-copy-failed', { error: messageOf(err), stateDir: config.stateDir });
   }
 }
 
@@ -181,12 +177,12 @@ export interface LoadPassDepsOptions {
   verifySignature?: (repoDir: string, commit: string) => Promise<void>;
 }
 
-/** Everything a pass needs, from a config (the target is connected here). */
+/** Everything a pass needs, from a config (the target is not connected yet: the pass's first step does it). */
 export async function loadPassDeps(config: ReconcilerConfig, options: LoadPassDepsOptions = {}): Promise<PassDeps> {
   const log = options.log ?? createLogger();
-  const verify = options.verifySignature ?? (config.source.verify ? await loadSignatureCheck(config) : undefined);
-  const secrets = options.secrets ?? (config.secrets ? await loadSecretResolver(config) : undefined);
-  const target = options.target ?? (await createTarget(config)); // last: nothing after it can fail and leak a connection
+  const verify = options.verifySignature ?? (config.source.verify ? await loadSignatureCheck(config.source.verify) : undefined);
+  const secrets = options.secrets ?? (config.secrets ? await loadSecretResolver(config.secrets) : undefined);
+  const target = options.target ?? createTarget(config);
   const deps: PassDeps = { config, source: gitSource(config, verify), target, log, compile };
   if (secrets) {
     // every password handed to the compiler is learnt by the logger, so no line can print it
@@ -203,18 +199,18 @@ export async function loadPassDeps(config: ReconcilerConfig, options: LoadPassDe
 }
 
 // Loaded only when configured: a reconciler without signatures or host secrets never pays for them.
-async function loadSignatureCheck(config: ReconcilerConfig): Promise<(repoDir: string, commit: string) => Promise<void>> {
+async function loadSignatureCheck(verify: NonNullable<ReconcilerConfig['source']['verify']>): Promise<(repoDir: string, commit: string) => Promise<void>> {
   const { verifyCommitSignature } = await import('./signature.js');
   return async (repoDir, commit) => {
     try {
-      await verifyCommitSignature(repoDir, commit, config.source.verify!);
+      await verifyCommitSignature(repoDir, commit, verify);
     } catch (err) {
       throw stalled('SignatureInvalid', `commit ${commit.slice(0, 12)} is not signed by a trusted key (${messageOf(err)}); not deployed`);
     }
   };
 }
 
-async function loadSecretResolver(config: ReconcilerConfig): Promise<HostSecretResolver> {
+async function loadSecretResolver(secrets: NonNullable<ReconcilerConfig['secrets']>): Promise<HostSecretResolver> {
   const { createSecretResolver } = await import('./secrets/resolver.js');
-  return createSecretResolver(config.secrets!);
+  return createSecretResolver(secrets);
 }

@@ -4,58 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repairStatus } from './status-repair.js';
-import type { PassResult, PassOutcome, Condition } from './steps/types.js';
+import type { LastApplied, PassResult, StalledCompile, Status } from './pass-types.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 
-export interface LastApplied {
-  commit: string;
-  /** the compiler's content hash (named in the file's header) */
-  hash: string;
-  /** sha256 of the whole file as written: what the live file must equal */
-  fileSha256: string;
-  /** what went into the compile (commit, config, secrets): equal key + equal live file → no recompile */
-  inputKey?: string;
-  /** the extensions it held, for the deletion guard and verify */
-  extensions?: string[];
-  time: string;
-}
-
-export interface Status {
-  version: 1;
-  lastApplied?: LastApplied;
-  lastAttempt?: { time: string; commit?: string; result: PassOutcome; reason: string };
-  /**
-   * content that was written and did not reload or verify, whatever the rollback did: never called
-   * Ready while live; automatic passes do not retry it unless the failure was transient (see runPass)
-   */
-  lastFailed?: { commit: string; fileSha256: string; reason: string; message: string; time: string; transient?: boolean };
-  /**
-   * Set just before the new file may become live, cleared once the pass knows the file's state.
-   * Still set at the start of a pass and equal to the live file → the previous one died between
-   * write and verify: redo them. Not equal → that write never landed: the marker is dropped.
-   */
-  pending?: { commit: string; fileSha256: string; since: string; pid: number; /** the backup of the file before it ('' when there was none) */ backup: string };
-  /** a commit known not to compile, by everything that goes into the compile: automatic passes do not compile it again */
-  stalledCompile?: StalledCompile;
-  condition: { type: Condition; reason: string; message: string; since: string };
-  /** newest first, at most HISTORY_SIZE */
-  history: PassResult[];
-  counters: {
-    passes: Partial<Record<PassOutcome, number>>;
-    reloads: number;
-    driftEvents: number;
-    lastSuccessTime?: string;
-  };
-}
-
-export interface StalledCompile {
-  inputKey: string;
-  commit: string;
-  message: string;
-  /** the first DIAGNOSTICS_KEPT of them */
-  diagnostics: string[];
-  diagnosticsCount: number;
-}
+export type { LastApplied, StalledCompile, Status } from './pass-types.js';
 
 export const HISTORY_SIZE = 20;
 export const BACKUPS_KEPT = 5;

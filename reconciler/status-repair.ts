@@ -1,7 +1,6 @@
 // A status file is checked field by field when read: what is sound is kept, what is not is dropped
 // (and named), so one bad field can never make every later status write or `status` fail.
-import type { PassOutcome, PassResult } from './steps/types.js';
-import type { Status } from './state.js';
+import type { PassOutcome, PassResult, Status } from './pass-types.js';
 
 const OUTCOMES: ReadonlySet<string> = new Set<PassOutcome>(['applied', 'unchanged', 'drift-corrected', 'drift-reported', 'failed', 'stalled', 'transient', 'dry-run']);
 const CONDITIONS: ReadonlySet<string> = new Set(['Ready', 'Failed', 'Stalled']);

@@ -12,6 +12,8 @@ export interface ExecResult {
 export interface Target {
   /** a short description for logs, never containing credentials */
   readonly describe: string;
+  /** open the connection (the pass's first step); absent where there is nothing to open */
+  connect?(): Promise<void>;
   /** the live file's bytes, or null when it does not exist */
   readFile(path: string): Promise<Buffer | null>;
   /**

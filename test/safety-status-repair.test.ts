@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyStatus, readStatusChecked, recordPass, statusPath, type Status } from '../reconciler/state.js';
-import type { PassResult } from '../reconciler/steps/types.js';
+import type { PassResult } from '../reconciler/pass-types.js';
 import { runCliInProcess } from './helpers/cli.js';
 import { passFixture } from './helpers/pass-fixture.js';
 

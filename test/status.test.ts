@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyStatus, writeStatus, type Status } from '../reconciler/state.ts';
 import { formatStatus } from '../cli/host/status.ts';
-import type { PassResult } from '../reconciler/steps/types.ts';
+import type { PassResult } from '../reconciler/pass-types.ts';
 import { runCliInProcess } from './helpers/cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pjsip-gitops-status-'));

@@ -1,8 +1,9 @@
 // `pjsip-gitops apply --config F [--dry-run] [--format text|json]`: one reconcile pass, now.
 import { ConfigError, loadConfig } from '../../reconciler/config.js';
-import { messageOf, targetError } from '../../reconciler/errors.js';
+import { messageOf } from '../../reconciler/errors.js';
 import { acquireLock, LockHeldError, releaseLock } from '../../reconciler/lock.js';
 import { createLogger } from '../../reconciler/log.js';
+import { outcomeOf } from '../../reconciler/outcome.js';
 import { loadPassDeps, runPass, type PassResult } from '../../reconciler/pass.js';
 import { defineCommand, runCommand, UsageError } from '../args.js';
 import type { CommandIO } from '../io.js';
@@ -35,11 +36,6 @@ exit codes:
     quiet: { type: 'boolean', short: 'q', default: false },
   },
 });
-
-export function exitCodeOf(r: PassResult): number {
-  if (r.transient) return 3;
-  return r.condition === 'Ready' ? 0 : 1;
-}
 
 export function formatResult(r: PassResult): string {
   const lines = [
@@ -79,19 +75,12 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       return 2;
     }
     try {
-      let deps;
-      try {
-        deps = await loadPassDeps(config, { log });
-      } catch (err) {
-        // the target could not even be set up (SSH refused or unreachable, bad container name)
-        const e = targetError(err, 'cannot set up the target');
-        io.stderr.write(`pjsip-gitops apply: ${log.redact(e.message)}\n`);
-        return e.kind === 'transient' ? 3 : 1;
-      }
+      // connecting to the target is the pass's first step: a refused or unreachable one is a pass result
+      const deps = await loadPassDeps(config, { log });
       try {
         const result = await runPass(deps, { dryRun: values['dry-run'], trigger: 'apply' });
         io.stdout.write(values.format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatResult(result));
-        return exitCodeOf(result);
+        return outcomeOf(result).exitCode;
       } finally {
         await deps.target.close().catch(() => {});
       }

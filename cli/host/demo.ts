@@ -13,10 +13,11 @@ import { gitEnv } from '../../reconciler/git.js';
 import { PACKAGE_ROOT } from '../../reconciler/io/package.js';
 import { acquireLock, LockHeldError } from '../../reconciler/lock.js';
 import { createLogger } from '../../reconciler/log.js';
+import { outcomeOf } from '../../reconciler/outcome.js';
 import { loadPassDeps, runPass } from '../../reconciler/pass.js';
 import { defineCommand, runCommand } from '../args.js';
 import type { CommandIO } from '../io.js';
-import { exitCodeOf, formatResult } from './apply.js';
+import { formatResult } from './apply.js';
 
 const run$ = promisify(execFile);
 
@@ -149,7 +150,7 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       if (result.result === 'applied') out('Run it again: nothing changed, so nothing is written and nothing reloaded.');
       else if (result.result === 'unchanged') out('Nothing changed: no write, no reload. Edit a file in extensions/ and run it again to see a change go through.');
       out(`Status: pjsip-gitops status --config ${shown(configFile)}`);
-      return exitCodeOf(result);
+      return outcomeOf(result).exitCode;
     } finally {
       await release();
     }

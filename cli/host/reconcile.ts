@@ -5,7 +5,6 @@
 // `pjsip-gitops reconcile --now --config F` asks that running reconciler for a pass (SIGHUP).
 import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../reconciler/backoff.js';
 import { ConfigError, durationMs, loadConfig, type ReconcilerConfig } from '../../reconciler/config.js';
-import { targetError } from '../../reconciler/errors.js';
 import type { DriftWatch } from '../../reconciler/drift-watch.js';
 import { ListenError, parseListen, startHttpServer, type HttpServer, type Listen } from '../../reconciler/http.js';
 import { acquireLock, LockHeldError, releaseLock } from '../../reconciler/lock.js';
@@ -13,8 +12,10 @@ import { createLogger, type Logger } from '../../reconciler/log.js';
 import { ReconcileLoop, runningLoop } from '../../reconciler/loop.js';
 import { removePidFile, writePidFile } from '../../reconciler/io/pid-file.js';
 import { PassMetrics, type MetricsSnapshot } from '../../reconciler/metrics.js';
+import { outcomeOf } from '../../reconciler/outcome.js';
 import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../../reconciler/pass.js';
-import { readStatus, recordPass, type Status } from '../../reconciler/state.js';
+import { readStatus, type Status } from '../../reconciler/state.js';
+import { targetLabel } from '../../reconciler/targets/index.js';
 import { defineCommand, runCommand, UsageError } from '../args.js';
 import type { CommandIO } from '../io.js';
 
@@ -167,22 +168,12 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
   try {
     const loop: ReconcileLoop<PassResult> = new ReconcileLoop<PassResult>({
       runPass: async (trigger) => {
-        // an SSH target connects here: a PBX that is down at boot is a transient failure, not an exit
-        if (!deps) {
-          try {
-            deps = await loadPassDeps(config, { log });
-          } catch (err) {
-            return targetUnreachable(config, trigger, err, log);
-          }
-        }
+        // the pass connects to the target: a PBX that is down at boot is a transient failure, not an exit
+        deps ??= await loadPassDeps(config, { log });
         const result = await runPass(deps, { trigger });
         passMetrics.observe(result);
         // a dropped SSH connection does not come back by itself: the next pass connects afresh
-        if (result.transient && config.target.kind === 'ssh') {
-          const stale = deps;
-          deps = undefined;
-          await stale.target.close().catch(() => undefined);
-        }
+        if (outcomeOf(result).next === 'backoff' && config.target.kind === 'ssh') await deps.target.close().catch(() => undefined);
         return result;
       },
       intervalMs: config.source.intervalMs,
@@ -215,7 +206,7 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
       log.info('http.listening', { address: `${http.address.host.includes(':') ? `[${http.address.host}]` : http.address.host}:${http.address.port}` });
     }
     log.info('reconciler.start', {
-      pid: pid.pid, config: config.file, stateDir: config.stateDir, target: describeTarget(config), liveFile: config.target.liveFile,
+      pid: pid.pid, config: config.file, stateDir: config.stateDir, target: targetLabel(config), liveFile: config.target.liveFile,
       intervalMs: config.source.intervalMs, jitter: config.source.jitter, backoff, driftWatch: watch !== undefined,
     });
     await loop.start('startup');
@@ -233,31 +224,6 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
     for (const [sig, fn] of signals) process.off(sig, fn);
     log.info('reconciler.exit', { pid: process.pid });
   }
-}
-
-function describeTarget(config: ReconcilerConfig): string {
-  const t = config.target;
-  if (t.kind === 'docker') return `docker:${t.container ?? '?'}`;
-  if (t.kind === 'ssh') return `ssh:${t.ssh ? `${t.ssh.user}@${t.ssh.host}:${t.ssh.port}` : '?'}`;
-  return 'local';
-}
-
-/**
- * A pass that could not even reach the target, recorded like any other: unreachable → transient
- * (backoff), refused (host key, login, key file) → stalled until someone fixes the access.
- */
-async function targetUnreachable(config: ReconcilerConfig, trigger: string, err: unknown, log: Logger): Promise<PassResult> {
-  const e = targetError(err, `cannot reach the target ${describeTarget(config)}`);
-  const transient = e.kind === 'transient';
-  const result: PassResult = {
-    result: transient ? 'transient' : 'stalled', condition: transient ? 'Failed' : 'Stalled', reason: e.reason,
-    message: log.redact(`${e.message}; the live file is untouched`),
-    reloaded: false, reloadCount: 0, transient, trigger, startedAt: new Date().toISOString(), durationMs: 0,
-  };
-  await recordPass(config.stateDir, { result }).catch((e: unknown) =>
-    log.error('status.write-failed', { error: e instanceof Error ? e.message : String(e), stateDir: config.stateDir }));
-  log.warn('pass.done', { result: result.result, condition: result.condition, reason: result.reason, message: result.message, reloaded: false, durationMs: 0 });
-  return result;
 }
 
 function installSignals(loop: ReconcileLoop<PassResult>, log: Logger, installed: [NodeJS.Signals, () => void][]): void {

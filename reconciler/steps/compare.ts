@@ -6,7 +6,8 @@ import type { Reason } from '../errors.js';
 import { changedSecretLines } from '../../compiler/secrets-policy.js';
 import { redact } from '../log.js';
 import { isVerifiedContent } from '../state.js';
-import type { PassContext, Step } from './types.js';
+import type { Status } from '../pass-types.js';
+import { Stop, type Checked, type Compiled, type PassRun } from './types.js';
 import { extensionChanges } from './wizard-file.js';
 
 const DIFF_TIMEOUT_MS = 500;
@@ -32,56 +33,53 @@ export function redactedDiff(liveText: string, desiredRedacted: string, file: st
   return shown + note;
 }
 
-function lastAppliedText(ctx: PassContext): string {
-  const last = ctx.status.lastApplied;
+function lastAppliedText(status: Readonly<Status>): string {
+  const last = status.lastApplied;
   return last ? `${last.commit.slice(0, 12)} at ${last.time}` : 'never';
 }
 
-export const compareStep: Step = {
-  name: 'compare',
-  async run(ctx) {
-    const { config, log } = ctx.deps;
-    const compiled = ctx.compiled!;
-    const live = ctx.live ?? null;
-    const liveIsDesired = ctx.liveSha === ctx.desiredSha;
-    if (liveIsDesired && !ctx.status.pending && isVerifiedContent(ctx.status, ctx.liveSha)) {
-      return { outcome: 'stop', result: 'unchanged', reason: 'Unchanged',
-        message: `nothing Asterisk sees changed: commit ${ctx.commit!.slice(0, 12)} compiles to the live file (${compiled.hash.slice(0, 12)})` };
+/** The change from the live file to the compiled one, or a Stop when there is none to make (or drift is only reported). */
+export async function compare(pass: PassRun, input: Compiled): Promise<Checked | Stop> {
+  const { config, log } = pass.deps;
+  const { status } = pass;
+  const { compiled, desired, live, commit, resume } = input;
+  const liveIsDesired = live.sha === desired.sha;
+  if (liveIsDesired && !resume && isVerifiedContent(status, live.sha)) {
+    return new Stop('unchanged', 'Unchanged',
+      `nothing Asterisk sees changed: commit ${commit.slice(0, 12)} compiles to the live file (${compiled.hash.slice(0, 12)})`);
+  }
+  if (liveIsDesired && !resume) {
+    // the file is already there, but Asterisk never verified it (or it failed): reload and verify it
+    log.warn('live.unverified', { file: config.target.liveFile, sha256: live.sha,
+      failed: status.lastFailed?.fileSha256 === live.sha ? status.lastFailed?.reason : undefined });
+  }
+  // parsing both files costs ~0.2 s at 10,000 extensions: only when something is to be written
+  const changes = extensionChanges(live.data?.toString('utf8') ?? '', compiled.conf);
+  pass.notes.changes = changes;
+  const last = status.lastApplied;
+  // drift: what we last wrote is still what git wants, but the live file is no longer it
+  const drift = !!last && last.fileSha256 === desired.sha && !liveIsDesired;
+  if (drift) {
+    pass.notes.drift = true;
+    const diff = redactedDiff(live.data?.toString('utf8') ?? '', compiled.redacted, config.target.liveFile, [], compiled.conf);
+    log.warn('drift.detected', {
+      file: config.target.liveFile, mode: config.drift.mode, lastApplied: lastAppliedText(status),
+      liveSha256: live.sha || '(missing)', expectedSha256: desired.sha, diff,
+    });
+    if (config.drift.mode === 'report') {
+      return new Stop('drift-reported', 'DriftDetected',
+        `${config.target.liveFile} was changed by hand since ${lastAppliedText(status)}; drift mode is report, so it was left as it is`);
     }
-    if (liveIsDesired && !ctx.status.pending) {
-      // the file is already there, but Asterisk never verified it (or it failed): reload and verify it
-      log.warn('live.unverified', { file: config.target.liveFile, sha256: ctx.liveSha,
-        failed: ctx.status.lastFailed?.fileSha256 === ctx.liveSha ? ctx.status.lastFailed?.reason : undefined });
-    }
-    // parsing both files costs ~0.2 s at 10,000 extensions: only when something is to be written
-    ctx.changes = extensionChanges(live?.toString('utf8') ?? '', compiled.conf);
-    const last = ctx.status.lastApplied;
-    // drift: what we last wrote is still what git wants, but the live file is no longer it
-    if (last && last.fileSha256 === ctx.desiredSha && !liveIsDesired) {
-      ctx.drift = true;
-      const diff = redactedDiff(live?.toString('utf8') ?? '', compiled.redacted, config.target.liveFile, [], compiled.conf);
-      log.warn('drift.detected', {
-        file: config.target.liveFile, mode: config.drift.mode, lastApplied: lastAppliedText(ctx),
-        liveSha256: ctx.liveSha || '(missing)', expectedSha256: ctx.desiredSha, diff,
-      });
-      if (config.drift.mode === 'report') {
-        return { outcome: 'stop', result: 'drift-reported', reason: 'DriftDetected',
-          message: `${config.target.liveFile} was changed by hand since ${lastAppliedText(ctx)}; drift mode is report, so it was left as it is` };
-      }
-    }
-    return { outcome: 'continue' };
-  },
-};
+  }
+  return { ...input, changes, drift };
+}
 
 /** Content that already failed (not transiently) is not deployed again by an automatic pass. */
-export const knownFailureStep: Step = {
-  name: 'known-failure',
-  async run(ctx) {
-    const f = ctx.status.lastFailed;
-    if (ctx.retryFailed || !f || f.transient || f.fileSha256 !== ctx.desiredSha) return { outcome: 'continue' };
-    const where = ctx.liveSha === f.fileSha256 ? 'it is still the live file (the rollback did not happen)' : 'it was rolled back';
-    return { outcome: 'stop', result: 'failed', reason: f.reason as Reason,
-      message: `commit ${ctx.commit!.slice(0, 12)} compiles to content that failed at ${f.time} (${f.reason}); ${where}; ` +
-        'waiting for a new commit — run `pjsip-gitops apply` or send SIGHUP to try it again' };
-  },
-};
+export function knownFailure(pass: PassRun, input: Checked): Stop | undefined {
+  const f = pass.status.lastFailed;
+  if (pass.options.retryFailed || !f || f.transient || f.fileSha256 !== input.desired.sha) return undefined;
+  const where = input.live.sha === f.fileSha256 ? 'it is still the live file (the rollback did not happen)' : 'it was rolled back';
+  return new Stop('failed', f.reason as Reason,
+    `commit ${input.commit.slice(0, 12)} compiles to content that failed at ${f.time} (${f.reason}); ${where}; ` +
+    'waiting for a new commit — run `pjsip-gitops apply` or send SIGHUP to try it again');
+}

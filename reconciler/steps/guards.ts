@@ -4,24 +4,21 @@
 import { showTranslatableCodecs, showTransports, type Outcome } from '../asterisk.js';
 import { asteriskError, stalled } from '../errors.js';
 import { checkSecureTransports } from './transport-tls.js';
-import type { Step } from './types.js';
+import type { Checked, PassRun } from './types.js';
 
-export const guardStep: Step = {
-  name: 'guards',
-  async run(ctx) {
-    const { guards } = ctx.deps.config;
-    const removed = ctx.changes?.removed ?? [];
-    if (removed.length > guards.maxDeletions) {
-      throw stalled('GuardRefused', `refusing to remove ${removed.length} extensions in one pass (guards.maxDeletions is ${guards.maxDeletions}): ` +
-        `${list(removed)}. If this is intended, raise guards.maxDeletions for one pass or remove them in smaller commits`);
-    }
-    if (ctx.compiled!.model.extensions.length === 0 && !guards.allowEmpty) {
-      throw stalled('GuardRefused', `refusing to write a file with no extensions (it would remove ${removed.length} from Asterisk); ` +
-        'set guards.allowEmpty: true if that is intended');
-    }
-    return { outcome: 'continue' };
-  },
-};
+/** The safety guards on the change: too many removals, or a file with no extensions, is refused (stalled). */
+export function checkGuards(pass: PassRun, input: Checked): void {
+  const { guards } = pass.deps.config;
+  const removed = input.changes.removed;
+  if (removed.length > guards.maxDeletions) {
+    throw stalled('GuardRefused', `refusing to remove ${removed.length} extensions in one pass (guards.maxDeletions is ${guards.maxDeletions}): ` +
+      `${list(removed)}. If this is intended, raise guards.maxDeletions for one pass or remove them in smaller commits`);
+  }
+  if (input.compiled.model.extensions.length === 0 && !guards.allowEmpty) {
+    throw stalled('GuardRefused', `refusing to write a file with no extensions (it would remove ${removed.length} from Asterisk); ` +
+      'set guards.allowEmpty: true if that is intended');
+  }
+}
 
 function list(names: string[]): string {
   return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
@@ -32,41 +29,39 @@ function answer<T>(o: Outcome<T>, command: string): T {
   return o.value;
 }
 
-export const hostCheckStep: Step = {
-  name: 'host-check',
-  async run(ctx) {
-    const model = ctx.compiled!.model;
-    const needed = Object.entries(model.transports);
-    if (needed.length) {
-      const listed = answer(await showTransports(ctx.deps.target, ctx.deps.config.asterisk), 'pjsip show transports');
-      const present = new Map(listed.map((t) => [t.name, t.protocol]));
-      const missing = needed.filter(([name]) => !present.has(name)).map(([name, t]) => `${name} (${t.protocol})`);
-      if (missing.length) {
-        throw stalled('TransportMissing', `Asterisk has no transport ${missing.join(', ')}: endpoints on it would load but never work. ` +
-          'Define it in pjsip.conf (a new transport needs an Asterisk restart), or change the template\'s transport');
-      }
-      await checkSecureTransports(ctx, needed, listed);
-      const wrong = needed.filter(([name, t]) => present.get(name) !== t.protocol);
-      for (const [name, t] of wrong) {
-        ctx.warnings.push(`transport ${name} is ${present.get(name)} on the host but site.yaml declares ${t.protocol}`);
-      }
+/** The host can run what the file names: its transports (tls/wss as such, with valid certificates) and its preferred codecs. */
+export async function checkHost(pass: PassRun, input: Checked): Promise<void> {
+  const { target, config, log } = pass.deps;
+  const model = input.compiled.model;
+  const needed = Object.entries(model.transports);
+  if (needed.length) {
+    const listed = answer(await showTransports(target, config.asterisk), 'pjsip show transports');
+    const present = new Map(listed.map((t) => [t.name, t.protocol]));
+    const missing = needed.filter(([name]) => !present.has(name)).map(([name, t]) => `${name} (${t.protocol})`);
+    if (missing.length) {
+      throw stalled('TransportMissing', `Asterisk has no transport ${missing.join(', ')}: endpoints on it would load but never work. ` +
+        'Define it in pjsip.conf (a new transport needs an Asterisk restart), or change the template\'s transport');
     }
-    const preferred = Object.entries(model.preferredCodecs);
-    const distinct = new Set(preferred.map(([, c]) => c));
-    if (preferred.length) {
-      const translatable = answer(await showTranslatableCodecs(ctx.deps.target, ctx.deps.config.asterisk), 'core show translation');
-      const stuck = preferred.filter(([, codec]) => !translatable.has(codec));
-      if (stuck.length && distinct.size > 1) {
-        // a call between two templates preferring different codecs needs one of them transcoded
-        throw stalled('CodecUntranslatable', `Asterisk cannot transcode ${[...new Set(stuck.map(([, c]) => c))].join(', ')} ` +
-          `(preferred first by template ${stuck.map(([t]) => t).join(', ')}), while other templates prefer ${[...distinct].filter((c) => !stuck.some(([, s]) => s === c)).join(', ')}: ` +
-          'calls between them would be answered and drop at once. Put a codec both sides share first');
-      }
-      for (const [template, codec] of stuck) {
-        ctx.warnings.push(`template ${template} prefers ${codec}, which this Asterisk cannot transcode`);
-      }
+    await checkSecureTransports(pass, needed, listed);
+    const wrong = needed.filter(([name, t]) => present.get(name) !== t.protocol);
+    for (const [name, t] of wrong) {
+      pass.warnings.push(`transport ${name} is ${present.get(name)} on the host but site.yaml declares ${t.protocol}`);
     }
-    for (const w of ctx.warnings) ctx.deps.log.warn('host.warning', { message: w });
-    return { outcome: 'continue' };
-  },
-};
+  }
+  const preferred = Object.entries(model.preferredCodecs);
+  const distinct = new Set(preferred.map(([, c]) => c));
+  if (preferred.length) {
+    const translatable = answer(await showTranslatableCodecs(target, config.asterisk), 'core show translation');
+    const stuck = preferred.filter(([, codec]) => !translatable.has(codec));
+    if (stuck.length && distinct.size > 1) {
+      // a call between two templates preferring different codecs needs one of them transcoded
+      throw stalled('CodecUntranslatable', `Asterisk cannot transcode ${[...new Set(stuck.map(([, c]) => c))].join(', ')} ` +
+        `(preferred first by template ${stuck.map(([t]) => t).join(', ')}), while other templates prefer ${[...distinct].filter((c) => !stuck.some(([, s]) => s === c)).join(', ')}: ` +
+        'calls between them would be answered and drop at once. Put a codec both sides share first');
+    }
+    for (const [template, codec] of stuck) {
+      pass.warnings.push(`template ${template} prefers ${codec}, which this Asterisk cannot transcode`);
+    }
+  }
+  for (const w of pass.warnings) log.warn('host.warning', { message: w });
+}

@@ -4,12 +4,20 @@
 import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
 import { PassError, asteriskError, messageOf } from '../errors.js';
 import { findKeptContent, sha256 } from '../state.js';
-import type { PassContext } from './types.js';
+import type { Checked, PassRun } from './types.js';
 import { extensionChanges } from './wizard-file.js';
 
-export async function reload(ctx: PassContext): Promise<PassError | null> {
-  ctx.reloads++;
-  const r = await reloadAsterisk(ctx.deps.target, ctx.deps.config.asterisk);
+/** The deploy in hand: the checked change, and the file it replaces. */
+export interface Deploying {
+  input: Checked;
+  /** the live file before this pass (or before an interrupted one); a rollback goes to it only when it verified, or when nothing did */
+  previous: Buffer | null;
+  backupPath: string | undefined;
+}
+
+export async function reload(pass: PassRun): Promise<PassError | null> {
+  pass.notes.reloads++;
+  const r = await reloadAsterisk(pass.deps.target, pass.deps.config.asterisk);
   return r.ok ? null : asteriskError(r, 'reload');
 }
 
@@ -23,33 +31,34 @@ interface RollbackTarget {
 const extensionsIn = (data: Buffer): string[] => extensionChanges('', data.toString('utf8')).added;
 
 /** Where a rollback goes, or why there is nowhere to go. */
-async function rollbackTarget(ctx: PassContext): Promise<RollbackTarget | { none: string }> {
-  const last = ctx.status.lastApplied;
-  const prev = ctx.previous ?? null;
+async function rollbackTarget(pass: PassRun, d: Deploying): Promise<RollbackTarget | { none: string }> {
+  const last = pass.status.lastApplied;
+  const prev = d.previous;
+  const desiredSha = d.input.desired.sha;
   const prevSha = prev === null ? undefined : sha256(prev);
   let why: string;
   if (!last) why = 'nothing has verified on this host yet';
-  else if (last.fileSha256 === ctx.desiredSha) why = 'the last content that verified is this same content';
+  else if (last.fileSha256 === desiredSha) why = 'the last content that verified is this same content';
   else {
     if (prev && prevSha === last.fileSha256) return { data: prev, what: 'the previous file', verified: true };
-    const kept = await findKeptContent(ctx.deps.config.stateDir, last.fileSha256);
+    const kept = await findKeptContent(pass.deps.config.stateDir, last.fileSha256);
     if (kept) return { data: kept.data, what: `the last verified file (commit ${last.commit.slice(0, 12)}, kept in ${kept.path})`, verified: true };
-    why = `the last verified content (commit ${last.commit.slice(0, 12)}) is no longer kept in ${ctx.deps.config.stateDir}`;
+    why = `the last verified content (commit ${last.commit.slice(0, 12)}) is no longer kept in ${pass.deps.config.stateDir}`;
   }
   // nothing verified: the file as the pass found it, if it was a real one (an empty or missing file is less than Asterisk had)
-  if (prev && prevSha !== ctx.desiredSha && extensionsIn(prev).length > 0) {
+  if (prev && prevSha !== desiredSha && extensionsIn(prev).length > 0) {
     return { data: prev, what: 'the previous file (as this pass found it; it never verified here)', verified: false };
   }
   const found = prev === null ? 'there was no live file before this pass' : prev.length === 0 ? 'the live file was empty before this pass'
-    : prevSha === ctx.desiredSha ? 'the live file already held this content' : 'the live file before this pass had no extensions';
+    : prevSha === desiredSha ? 'the live file already held this content' : 'the live file before this pass had no extensions';
   return { none: `${why}, and ${found}` };
 }
 
 /** Roll back after `cause` (a failed reload or verify of the new file); returns the error to report. */
-export async function rollback(ctx: PassContext, cause: PassError): Promise<PassError> {
-  const { target, config, log } = ctx.deps;
+export async function rollback(pass: PassRun, d: Deploying, cause: PassError): Promise<PassError> {
+  const { target, config, log } = pass.deps;
   const report = (text: string) => new PassError(cause.kind, cause.reason, `${cause.message}; ${text}`);
-  const to = await rollbackTarget(ctx);
+  const to = await rollbackTarget(pass, d);
   if ('none' in to) {
     log.error('rollback.none', { reason: to.none, file: config.target.liveFile });
     return report(`NOT ROLLED BACK: ${to.none}. The failed file stays live in ${config.target.liveFile} and Asterisk has what its reload loaded; ` +
@@ -65,21 +74,21 @@ export async function rollback(ctx: PassContext, cause: PassError): Promise<Pass
   } catch (err) {
     log.error('rollback.write-failed', { error: messageOf(err), restore: to.what });
     return report(`ROLLBACK FAILED: cannot write ${to.what} to ${config.target.liveFile} (${messageOf(err)}); the failed file stays live` +
-      (ctx.backupPath ? `; the file before this pass is in ${ctx.backupPath}` : ''));
+      (d.backupPath ? `; the file before this pass is in ${d.backupPath}` : ''));
   }
-  const again = await reload(ctx);
+  const again = await reload(pass);
   if (again) {
     log.error('rollback.done', { restored: to.what, bytes: to.data.length, reloaded: false, reloadError: again.message });
     return report(`restored ${to.what}, but its reload failed too (${again.message})`);
   }
-  const checked = config.verify ? await verifyRestored(ctx, expected) : 'verify is off';
+  const checked = config.verify ? await verifyRestored(pass, expected) : 'verify is off';
   log.warn('rollback.done', { restored: to.what, bytes: to.data.length, reloaded: true, verifiedContent: to.verified, verify: checked });
   return report(`restored ${to.what} and reloaded it; ${checked}`);
 }
 
 /** After the rollback's reload: every extension of the restored file is loaded again. */
-async function verifyRestored(ctx: PassContext, expected: string[]): Promise<string> {
-  const shown = await showEndpoints(ctx.deps.target, ctx.deps.config.asterisk);
+async function verifyRestored(pass: PassRun, expected: string[]): Promise<string> {
+  const shown = await showEndpoints(pass.deps.target, pass.deps.config.asterisk);
   if (!shown.ok) return `its verify failed: ${asteriskError(shown, "'pjsip show endpoints'").message}`;
   const { missing } = checkLoaded(expected, [], shown.value);
   if (missing.length) {

@@ -10,7 +10,7 @@
 import { showTransport, type Outcome, type TransportInfo } from '../asterisk.js';
 import { asteriskError, PassError, stalled, targetError } from '../errors.js';
 import { checkCertificate, EXPIRY_WARNING_DAYS } from '../tls-certificate.js';
-import type { PassContext } from './types.js';
+import type { PassRun } from './types.js';
 
 const SECURE = new Set(['tls', 'wss']);
 
@@ -20,7 +20,7 @@ function answer<T>(o: Outcome<T>, command: string): T {
 }
 
 /** Throws a stalled PassError when a secure transport is not secure on the host; pushes expiry warnings. */
-export async function checkSecureTransports(ctx: PassContext, needed: [string, { protocol: string }][], present: TransportInfo[]): Promise<void> {
+export async function checkSecureTransports(pass: PassRun, needed: [string, { protocol: string }][], present: TransportInfo[]): Promise<void> {
   const onHost = new Map(present.map((t) => [t.name, t.protocol]));
   for (const [name, t] of needed) {
     if (!SECURE.has(t.protocol) || !onHost.has(name)) continue;
@@ -29,12 +29,12 @@ export async function checkSecureTransports(ctx: PassContext, needed: [string, {
       throw stalled('TransportMissing', `site.yaml declares transport ${name} as ${t.protocol}, but Asterisk runs it as ${onHost.get(name)}: ` +
         `signaling would not be encrypted. Make it protocol=${t.protocol} in pjsip.conf (an Asterisk restart), or correct site.yaml`);
     }
-    if (t.protocol === 'tls') await checkCertificateOf(ctx, name);
+    if (t.protocol === 'tls') await checkCertificateOf(pass, name);
   }
 }
 
-async function checkCertificateOf(ctx: PassContext, name: string): Promise<void> {
-  const { target, config } = ctx.deps;
+async function checkCertificateOf(pass: PassRun, name: string): Promise<void> {
+  const { target, config } = pass.deps;
   const detail = answer(await showTransport(target, name, config.asterisk), `pjsip show transport ${name}`);
   if (!detail) throw stalled('TransportMissing', `Asterisk has no transport ${name} any more ('pjsip show transport ${name}')`);
   const refuse = (what: string) => stalled('TransportCertificateInvalid',
@@ -49,9 +49,9 @@ async function checkCertificateOf(ctx: PassContext, name: string): Promise<void>
     throw refuse(`certificate file ${detail.certFile} cannot be read (${e.message})`);
   }
   if (bytes === null) throw refuse(`certificate file ${detail.certFile} does not exist on the target`);
-  const verdict = checkCertificate(bytes, ctx.deps.clock?.() ?? new Date());
+  const verdict = checkCertificate(bytes, pass.now());
   if (!verdict.ok) throw refuse(`certificate file ${detail.certFile} ${verdict.problem}`);
   if (verdict.daysLeft < EXPIRY_WARNING_DAYS) {
-    ctx.warnings.push(`transport ${name}: certificate ${detail.certFile} expires in ${verdict.daysLeft} days (${verdict.validTo.toISOString()})`);
+    pass.warnings.push(`transport ${name}: certificate ${detail.certFile} expires in ${verdict.daysLeft} days (${verdict.validTo.toISOString()})`);
   }
 }

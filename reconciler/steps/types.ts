@@ -1,43 +1,11 @@
-// The shapes of one pass: its result, the context every step reads and fills, and a step.
+// The shapes of one pass: what it needs (PassDeps), the run every phase steps through (PassRun), and
+// what each phase hands the next. A phase takes the previous phase's result and returns its own, or
+// a Stop: the order of the pass is in the types, and no step reads a field another may not have set.
 import type { CompileOptions, CompileResult, SecretResolver, SourceFile } from '../../compiler/types.js';
 import type { ReconcilerConfig } from '../config.js';
-import type { Reason } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { LastApplied, StalledCompile, Status } from '../state.js';
+import type { ExtensionChanges, PassOutcome, PassResult, PendingWrite, Reason, StalledCompile, Status } from '../pass-types.js';
 import type { Target } from '../target.js';
-
-export type PassOutcome =
-  | 'applied' | 'unchanged' | 'drift-corrected' | 'drift-reported'
-  | 'failed' | 'stalled' | 'transient' | 'dry-run';
-
-export type Condition = 'Ready' | 'Failed' | 'Stalled';
-
-export interface PassResult {
-  result: PassOutcome;
-  condition: Condition;
-  /** stable code: Applied, Unchanged, CompileFailed, ReloadFailed, VerifyFailed, GuardRefused, FetchFailed, … */
-  reason: Reason | string;
-  message: string;
-  commit?: string;
-  /** the compiled content hash */
-  hash?: string;
-  reloaded: boolean;
-  /** how many reloads ran (2 after a rollback) */
-  reloadCount?: number;
-  transient: boolean;
-  /** what triggered the pass: 'apply', 'interval', 'sighup', 'drift', 'demo', … */
-  trigger?: string;
-  startedAt: string;
-  durationMs: number;
-  /** the steps that ran, in order, with what each decided */
-  steps?: { name: string; outcome: 'continue' | 'stop' | 'fail'; ms: number }[];
-  /** compile diagnostics (errors) for a Stalled CompileFailed, already formatted as file:line:col CODE message */
-  diagnostics?: string[];
-  /** how many there were (the status file keeps only the first few of `diagnostics`) */
-  diagnosticsCount?: number;
-  /** extensions added/removed/changed by the change (numbers) */
-  changes?: { added: string[]; removed: string[]; changed: string[] };
-}
 
 /** The source of the desired state: the checkout of the remote branch. */
 export interface PassSource {
@@ -52,6 +20,7 @@ export interface PassSource {
 export interface PassDeps {
   config: ReconcilerConfig;
   source: PassSource;
+  /** connected by the pass's first step (Target.connect), so a refused target is a pass like any other */
   target: Target;
   log: Logger;
   compile(sources: SourceFile[], options?: CompileOptions): CompileResult;
@@ -64,48 +33,104 @@ export interface PassDeps {
   clock?(): Date;
 }
 
-export interface PassContext {
-  deps: PassDeps;
-  dryRun: boolean;
-  retryFailed: boolean;
-  trigger: string;
-  status: Status;
-  commit?: string;
-  inputKey?: string;
-  sources?: SourceFile[];
-  compiled?: Extract<CompileResult, { ok: true }>;
-  desired?: Buffer;
-  desiredSha?: string;
-  /** live file bytes before the pass (null: no file) */
-  live?: Buffer | null;
-  liveSha?: string;
-  drift?: boolean;
-  backupPath?: string;
-  /** the live file before this pass (or before an interrupted one); a rollback goes to it only when it verified, or when nothing did */
-  previous?: Buffer | null;
-  /** the new content is live (written, or already there): a failed reload or verify makes it failed content */
-  written?: boolean;
-  /** the pending marker was found to announce a write that never landed */
-  pendingCleared?: boolean;
-  reloads: number;
-  changes?: { added: string[]; removed: string[]; changed: string[] };
-  warnings: string[];
-  /** extensions whose password could not be opened, with why (never a value) */
-  unresolved?: { extension: string; reason: string }[];
-  /** formatted compile diagnostics of a commit that does not compile */
-  diagnostics?: string[];
-  diagnosticsCount?: number;
-  /** the commit does not compile (found now, or known from an earlier pass with the same inputs) */
-  stalledCompile?: StalledCompile;
-  /** set by the step that finished the pass */
-  lastApplied?: LastApplied;
+/** How a pass ends early (or, from the deploy phase, at its end): the outcome and why. */
+export class Stop {
+  constructor(
+    readonly result: PassOutcome,
+    readonly reason: Reason,
+    readonly message: string,
+  ) {}
 }
 
-export type StepResult =
-  | { outcome: 'continue' }
-  | { outcome: 'stop'; result: PassOutcome; reason: Reason; message: string };
+export type CompiledOk = Extract<CompileResult, { ok: true }>;
 
-export interface Step {
-  name: string;
-  run(ctx: PassContext): Promise<StepResult>;
+/** Bytes with their sha256 ('' for a missing file). */
+export interface Content {
+  data: Buffer;
+  sha: string;
+}
+
+/** The live file as the pass found it (data null: no file). */
+export interface LiveFile {
+  data: Buffer | null;
+  sha: string;
+}
+
+/** The source phase's result: the commit to deploy and the live file as found. */
+export interface Sourced {
+  commit: string;
+  /** everything that decides the compiled bytes */
+  inputKey: string;
+  live: LiveFile;
+  /** a pending marker equal to the live file: the previous pass died between write and verify */
+  resume: PendingWrite | undefined;
+}
+
+/** The compile phase's result: what the commit compiles to. */
+export interface Compiled extends Sourced {
+  compiled: CompiledOk;
+  desired: Content;
+}
+
+/** The compare and guards phase's result: a change the guards and the host allow. */
+export interface Checked extends Compiled {
+  changes: ExtensionChanges;
+  /** the live file was edited by hand since we wrote it */
+  drift: boolean;
+}
+
+/**
+ * What the pass's record (status, history, the verified copy) needs to know, noted by the steps as
+ * they learn it — also when a later step stops or throws — and read once, when the pass ends.
+ */
+export interface PassNotes {
+  commit?: string;
+  live?: LiveFile;
+  /** the commit's content, once it compiled */
+  content?: { hash: string; extensions: string[]; inputKey: string; desired: Content };
+  changes?: ExtensionChanges;
+  drift: boolean;
+  /** the new content is live (written, or already there): a failed reload or verify makes it failed content */
+  written: boolean;
+  /** the pending marker was found to announce a write that never landed */
+  pendingCleared: boolean;
+  reloads: number;
+  /** formatted compile diagnostics of a commit that does not compile */
+  diagnostics?: { list: string[]; count: number };
+  /** the commit does not compile (found now, or known from an earlier pass with the same inputs) */
+  stalledCompile?: StalledCompile;
+}
+
+type StepRecord = NonNullable<PassResult['steps']>[number];
+
+/** One pass in progress: its inputs, the steps run so far (named and timed), and its notes. */
+export class PassRun {
+  readonly steps: StepRecord[] = [];
+  readonly notes: PassNotes = { drift: false, written: false, pendingCleared: false, reloads: 0 };
+  /** host warnings (transports, codecs, certificates) logged before the write */
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly deps: PassDeps,
+    /** the status as the pass found it (read-only: the pass's record is folded in by recordPass) */
+    readonly status: Readonly<Status>,
+    readonly options: { dryRun: boolean; retryFailed: boolean; trigger: string },
+  ) {}
+
+  /** Run one named step: its outcome (continue, stop, fail) and time go into the pass's history. */
+  async step<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      const r = await run();
+      this.steps.push({ name, outcome: r instanceof Stop ? 'stop' : 'continue', ms: Math.round(performance.now() - t0) });
+      return r;
+    } catch (err) {
+      this.steps.push({ name, outcome: 'fail', ms: Math.round(performance.now() - t0) });
+      throw err;
+    }
+  }
+
+  now(): Date {
+    return this.deps.clock?.() ?? new Date();
+  }
 }

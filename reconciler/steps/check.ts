@@ -1,0 +1,29 @@
+// The compare and guards phase: what changes between the live file and the commit's, whether that
+// content already failed, whether the guards and the host allow it — and, on a dry run, the end.
+import { compare, knownFailure } from './compare.js';
+import { checkGuards, checkHost } from './guards.js';
+import { Stop, type Checked, type Compiled, type PassRun } from './types.js';
+
+export async function checkPhase(pass: PassRun, compiled: Compiled): Promise<Checked | Stop> {
+  const checked = await pass.step('compare', () => compare(pass, compiled));
+  if (checked instanceof Stop) return checked;
+  const failedBefore = await pass.step('known-failure', async () => knownFailure(pass, checked));
+  if (failedBefore) return failedBefore;
+  await pass.step('guards', async () => checkGuards(pass, checked));
+  await pass.step('host-check', () => checkHost(pass, checked));
+  const dryRun = await pass.step('dry-run', async () => (pass.options.dryRun ? dryRunEnd(pass, checked) : undefined));
+  return dryRun ?? checked;
+}
+
+export function describeChanges(c: Checked['changes']): string {
+  return `+${c.added.length} -${c.removed.length} ~${c.changed.length} extensions`;
+}
+
+function dryRunEnd(pass: PassRun, input: Checked): Stop {
+  const c = input.changes;
+  const detail = [c.added.length ? `add ${c.added.join(', ')}` : '', c.removed.length ? `remove ${c.removed.join(', ')}` : '',
+    c.changed.length ? `change ${c.changed.join(', ')}` : ''].filter(Boolean).join('; ');
+  return new Stop('dry-run', 'DryRun',
+    `would ${input.drift ? 'correct drift in' : 'write'} ${pass.deps.config.target.liveFile} (${input.desired.data.length} bytes, ` +
+    `${describeChanges(c)}${detail ? `: ${detail}` : ''}) and reload Asterisk; nothing was changed`);
+}
