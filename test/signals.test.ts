@@ -193,7 +193,7 @@ test('SIGTERM during a pass: the pass finishes (reload, verify), no new pass sta
   assert.is(await p.exited, 0, p.stderr());
   const done = p.lines.filter(passDone);
   assert.is(done.length, 1);
-  assert.is(done[0]!.result, 'applied', JSON.stringify(p.lines.filter((l) => l.event !== 'compile.warning'), null, 1));
+  assert.is(done[0]!.result, 'applied', JSON.stringify(p.lines.filter((l) => l.event !== 'compile.warnings'), null, 1));
   assert.is(p.lines.filter((l) => l.event === 'pass.start').length, 1);
   const status = await readStatus(env.stateDir);
   assert.is(status.condition.type, 'Ready');
