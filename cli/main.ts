@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Run }>; summary: str
   compile: { load: () => import('./engineer/compile.js'), summary: 'write pjsip_wizard.conf from the extensions' },
   plan: { load: () => import('./engineer/plan.js'), summary: 'show what changes between two revisions' },
   new: { load: () => import('./engineer/new.js'), summary: 'create a new extension file' },
+  init: { load: () => import('./engineer/init.js'), summary: 'create an extensions repository (site policy, CI, pre-commit)' },
   import: { load: () => import('./engineer/import.js'), summary: 'turn an existing pjsip_wizard.conf into YAML files' },
   apply: { load: () => import('./host/apply.js'), summary: 'run one reconcile pass against the target' },
   reconcile: { load: () => import('./host/reconcile.js'), summary: 'run the reconcile loop (or --now: trigger a pass)' },

@@ -32,12 +32,18 @@ missing) unless --secret names another entry; --password is allowed only in the 
   positionals: true,
 });
 
-const SCHEMA_LINE = '# yaml-language-server: $schema=../schemas/extension.schema.json';
+const schemaLine = (dir: string) => `# yaml-language-server: $schema=${dir}/extension.schema.json`;
 
-export function extensionText(number: string, name: string, auth: { secret: string } | { password: string }, template?: string): string {
+/** The schemas' folder as site.yaml's modeline names it (a repository made by init: node_modules/…). */
+export function schemaDirOf(siteText: string | undefined): string {
+  return /\$schema=(\S+)\/site\.schema\.json/.exec(siteText ?? '')?.[1] ?? '../schemas';
+}
+
+export function extensionText(number: string, name: string, auth: { secret: string } | { password: string }, template?: string,
+  schemaDir = '../schemas'): string {
   // quoted when it has a leading zero: unquoted, YAML would read another number
   const written = /^(0|[1-9][0-9]*)$/.test(number) ? number : JSON.stringify(number);
-  const lines = [SCHEMA_LINE, `extension: ${written}`, `name: ${stringify(name, { lineWidth: 0 }).trimEnd()}`];
+  const lines = [schemaLine(schemaDir), `extension: ${written}`, `name: ${stringify(name, { lineWidth: 0 }).trimEnd()}`];
   if (template) lines.push(`template: ${template}`);
   lines.push('secret' in auth ? `auth: { secret: ${JSON.stringify(auth.secret)} }   # the password lives in the PBX host's secrets file`
     : `auth: { password: ${JSON.stringify(auth.password)} }   # dev profile only`);
@@ -63,7 +69,8 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
       return 1;
     }
     const auth = values.password !== undefined ? { password: values.password } : { secret: values.secret ?? number };
-    const text = extensionText(number, values.name.trim(), auth, values.template);
+    const siteText = current.sources.find((s) => s.path === SITE_FILE)?.text;
+    const text = extensionText(number, values.name.trim(), auth, values.template, schemaDirOf(siteText));
     const sources = [...current.sources, { path, text }];
     const result = compile(sources, { sourceLabel: `${shownPath(current.dir) || '.'}/` });
 
