@@ -31,14 +31,20 @@ export function realtimeColumns(table: RealtimeTable): string[] {
   return cols;
 }
 
-/** Whether `name` can be written into SQL as a bare identifier (they all come from the catalog). */
+/** Whether `name` can be a column here (they all come from the catalog; `100rel` starts with a digit). */
 export function isColumnName(name: string): boolean {
-  return /^[a-z_][a-z0-9_]*$/.test(name);
+  return /^[a-z0-9_]+$/.test(name);
+}
+
+/** A column name as an SQL identifier: quoted, since `100rel` is no bare identifier. */
+export function sqlColumn(name: string): string {
+  if (!isColumnName(name)) throw new Error(`not a column name: ${JSON.stringify(name.slice(0, 40))}`);
+  return `"${name}"`;
 }
 
 /** CREATE TABLE for SQLite: every value is text (Asterisk reads all of them as strings). */
 export function createTableSql(table: RealtimeTable): string {
-  const cols = realtimeColumns(table).filter((c) => c !== 'id').map((c) => `  ${c} TEXT`);
+  const cols = realtimeColumns(table).filter((c) => c !== 'id').map((c) => `  ${sqlColumn(c)} TEXT`);
   return `CREATE TABLE IF NOT EXISTS ${table} (\n  id TEXT PRIMARY KEY NOT NULL,\n${cols.join(',\n')}\n);`;
 }
 

@@ -74,7 +74,7 @@ test('disallow comes right before allow in the table (Asterisk applies columns i
   const cols = realtimeColumns('ps_endpoints');
   assert.is(cols[0], 'id');
   assert.is(cols.indexOf('disallow') + 1, cols.indexOf('allow'));
-  assert.ok(createTableSql('ps_auths').includes('  password TEXT'));
+  assert.ok(createTableSql('ps_auths').includes('  "password" TEXT'));
   const setup = realtimeSetupText('/var/lib/asterisk/realtime.sqlite3');
   for (const line of ['endpoint=realtime,ps_endpoints', 'ps_auths => sqlite3,asterisk,ps_auths', 'dbfile => /var/lib/asterisk/realtime.sqlite3', 'batch = 0', 'CREATE TABLE IF NOT EXISTS ps_aors']) {
     assert.ok(setup.includes(line), line);
@@ -89,7 +89,7 @@ test('diff: inserts, updates of only the differing columns, deletes of rows not 
     'update ps_endpoints 6010', 'delete ps_endpoints 6011', 'insert ps_endpoints 6012',
     'delete ps_aors 6011', 'insert ps_aors 6012', 'delete ps_auths 6011-iauth', 'insert ps_auths 6012-iauth']);
   assert.equal(changes[0]!.columns, ['callerid']);
-  assert.is(changeSql(changes[0]!), `UPDATE ps_endpoints SET callerid = '"New" <6010>' WHERE id = '6010';`);
+  assert.is(changeSql(changes[0]!), `UPDATE ps_endpoints SET "callerid" = '"New" <6010>' WHERE id = '6010';`);
   assert.equal(diffRows(after, after), []);
 });
 
@@ -97,7 +97,7 @@ test('a column Git no longer sets is written NULL; restore puts back exactly the
   const before = rowsOf([BASE, ext('6010', [opt('endpoint/language', 'de')])]);
   const after = rowsOf([BASE, ext('6010')]);
   const [c] = diffRows(before, after);
-  assert.is(changeSql(c!), `UPDATE ps_endpoints SET language = NULL WHERE id = '6010';`);
+  assert.is(changeSql(c!), `UPDATE ps_endpoints SET "language" = NULL WHERE id = '6010';`);
   assert.ok(restoreSql([c!])[0]!.includes(`'de'`));
 });
 

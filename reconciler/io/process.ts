@@ -10,6 +10,8 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** time between SIGTERM and SIGKILL once a command timed out; default 2000 ms */
   killGraceMs?: number;
+  /** written to the command's stdin, which is then closed (otherwise stdin is empty) */
+  input?: string;
 }
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -69,7 +71,7 @@ export function runProcess(argv: string[], timeoutMs: number, opts: ExecOptions 
     let graceTimer: NodeJS.Timeout | undefined;
     const child = spawn(file, args, {
       env: childEnv(opts.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
       windowsHide: true,
     });
@@ -88,6 +90,10 @@ export function runProcess(argv: string[], timeoutMs: number, opts: ExecOptions 
       if (timedOut) killGroup(child.pid, 'SIGKILL');
       resolve(result);
     };
+    // stdin is closed at once (an empty input) unless given; a command that exits without reading
+    // all of it gives EPIPE, and its exit code tells what happened
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
     child.stdout.on('data', (d: Buffer) => stdout.add(d));
     child.stderr.on('data', (d: Buffer) => stderr.add(d));
     child.on('error', (err: NodeJS.ErrnoException) => {

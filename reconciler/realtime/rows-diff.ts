@@ -3,7 +3,7 @@
 // literals with every `'` doubled, and a value with a control character other than TAB is refused:
 // no value can end its literal or reach the sqlite3 command line as a new line.
 import { createHash } from 'node:crypto';
-import { REALTIME_TABLES, isColumnName, type RealtimeTable } from '../../compiler/realtime-schema.js';
+import { REALTIME_TABLES, sqlColumn, type RealtimeTable } from '../../compiler/realtime-schema.js';
 import { isSecretColumn, redactRow, type RealtimeRows, type Row } from '../../compiler/realtime-rows.js';
 
 export interface RowChange {
@@ -63,10 +63,7 @@ export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-function column(name: string): string {
-  if (!isColumnName(name)) throw new Error(`not a column name: ${JSON.stringify(name.slice(0, 40))}`);
-  return name;
-}
+const column = sqlColumn;
 
 function insertSql(table: RealtimeTable, row: Row): string {
   const cols = Object.keys(row);

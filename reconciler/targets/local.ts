@@ -47,5 +47,10 @@ export class LocalTarget implements Target {
     return runProcess(argv, timeoutMs, this.opts);
   }
 
+  /** The same with `input` on stdin (the realtime strategy's SQL, too long for an argument). */
+  execWithInput(argv: string[], input: string, timeoutMs: number): Promise<ExecResult> {
+    return runProcess(argv, timeoutMs, { ...this.opts, input });
+  }
+
   async close(): Promise<void> {}
 }

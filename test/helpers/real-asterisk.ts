@@ -78,6 +78,20 @@ export interface StartOptions {
   transports?: TransportDecl[];
   /** the first pjsip_wizard.conf (default: empty) */
   wizard?: string;
+  /** endpoints, aors and auths from these SQLite realtime tables (res_config_sqlite3, no cache) */
+  realtime?: { database: string };
+}
+
+/** sorcery.conf, extconfig.conf and res_config_sqlite3.conf for the realtime strategy (as `realtime setup` prints them). */
+function realtimeConfigs(database: string): Record<string, string> {
+  const tables = { endpoint: 'ps_endpoints', aor: 'ps_aors', auth: 'ps_auths' };
+  const lines = (l: string[]) => `${l.join('\n')}\n`;
+  return {
+    'sorcery.conf': lines(['[res_pjsip]', ...Object.entries(tables).map(([o, t]) => `${o}=realtime,${t}`)]),
+    'extconfig.conf': lines(['[settings]', ...Object.values(tables).map((t) => `${t} => sqlite3,asterisk,${t}`)]),
+    // batch = 0: the reconciler writes the file from another process
+    'res_config_sqlite3.conf': lines(['[asterisk]', `dbfile => ${database}`, 'requirements = warn', 'batch = 0']),
+  };
 }
 
 export interface RealAsterisk {
@@ -221,7 +235,8 @@ export async function startAsterisk(opts: StartOptions = {}): Promise<RealAsteri
   for (const t of transports) if (t.protocol === 'udp' || t.protocol === 'tcp') sip[t.name] = await freePort();
   const ports = { sip, http: await freePort() };
   const confPath = join(home, 'etc/asterisk.conf');
-  for (const [name, text] of Object.entries(configs(home, build, transports, ports))) writeFileSync(join(home, 'etc', name), text);
+  const files = { ...configs(home, build, transports, ports), ...(opts.realtime ? realtimeConfigs(opts.realtime.database) : {}) };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(home, 'etc', name), text);
   const wizardFile = join(home, 'etc/pjsip_wizard.conf');
   writeFileSync(wizardFile, opts.wizard ?? '');
   const logFile = join(home, 'log/messages');
