@@ -30,7 +30,8 @@ test('only source.repo is required; everything else has a default', () => {
   assert.equal(c.target, { kind: 'local', liveFile: '/etc/asterisk/pjsip_wizard.conf', mode: 0o640 });
   assert.equal(c.asterisk, { cli: ['asterisk', '-rx'], reload: ['asterisk', '-rx', 'module reload res_pjsip.so'], timeoutMs: 30_000 });
   assert.is(c.verify, true);
-  assert.equal(c.guards, { maxDeletions: 5, allowEmpty: false });
+  // as written: site.yaml's guards decide, the host config can only tighten them
+  assert.equal(c.guards, {});
   assert.equal(c.drift, { mode: 'correct' });
   assert.is(c.secrets, undefined);
   assert.is(c.source.verify, undefined);

@@ -145,7 +145,7 @@ test('a commit that does not compile is Stalled with file:line:col diagnostics; 
 });
 
 test('guard: removing more extensions than maxDeletions is refused before writing', async () => {
-  const f = await setup({ config: { guards: { maxDeletions: 5 } } });
+  const f = await setup();
   await f.pass();
   const live = f.live();
   const gone: Record<string, null> = {};
@@ -166,15 +166,18 @@ test('guard: removing more extensions than maxDeletions is refused before writin
 });
 
 test('guard: an empty file is refused unless allowEmpty', async () => {
-  const f = await setup({ config: { guards: { maxDeletions: 100 } } });
+  const f = await setup();
   await f.pass();
-  const gone: Record<string, null> = {};
+  const site = readFileSync(join(f.remote.work, 'extensions/site.yaml'), 'utf8');
+  const gone: Record<string, string | null> = { 'extensions/site.yaml': `${site}\nguards: { maxDeletions: 100 }\n` };
   for (const name of readdirSync(join(f.remote.work, 'extensions'))) if (name !== 'site.yaml') gone[`extensions/${name}`] = null;
   f.remote.commit(gone);
   const r = await f.pass();
   assert.is(r.reason, 'GuardRefused');
   assert.match(r.message, /no extensions/);
-  f.config.guards.allowEmpty = true;
+  assert.not.match(r.message, /remove 24 extensions in one pass/);
+  // the site's policy allows it; a host config that says nothing does not loosen or tighten it
+  f.remote.commit({ 'extensions/site.yaml': `${site}\nguards: { maxDeletions: 100, allowEmpty: true }\n` });
   const ok = await f.pass();
   assert.is(ok.result, 'applied', ok.message);
   assert.is((await f.fake.loaded()).endpoints.length, 0);
@@ -276,3 +279,27 @@ test('target errors: refused access is Stalled, anything else transient', () => 
 });
 
 test.run();
+
+test('guard: the host config can only tighten site.yaml\'s guards, never loosen them', async () => {
+  const f = await setup({ config: { guards: { maxDeletions: 50, allowEmpty: true } } });
+  await f.pass();
+  const live = f.live();
+  const gone: Record<string, null> = {};
+  for (const n of [6010, 6011, 6012, 6013, 6014, 6015]) gone[`extensions/${n}.yaml`] = null;
+  f.remote.commit(gone);
+  // site.yaml says nothing: its default of 5 holds, whatever the host config allows
+  const loose = await f.pass();
+  assert.is(loose.reason, 'GuardRefused', loose.message);
+  assert.match(loose.message, /guards\.maxDeletions is 5/);
+  // the host lowers the site's 10 to 2
+  const site = readFileSync(join(f.remote.work, 'extensions/site.yaml'), 'utf8');
+  f.remote.commit({ 'extensions/site.yaml': `${site}\nguards: { maxDeletions: 10 }\n` });
+  f.config.guards = { maxDeletions: 2 };
+  const tight = await f.pass();
+  assert.is(tight.reason, 'GuardRefused', tight.message);
+  assert.match(tight.message, /guards\.maxDeletions is 2/);
+  assert.equal(f.live(), live);
+  f.config.guards = {};
+  const ok = await f.pass();
+  assert.is(ok.result, 'applied', ok.message);
+});

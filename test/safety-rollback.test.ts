@@ -109,16 +109,17 @@ test('nothing ever verified and no live file: the failed file stays (no empty fi
 });
 
 test('a rollback target with no extensions is refused unless guards.allowEmpty (the failed file stays)', async () => {
-  const f = await setup({ config: { guards: { maxDeletions: 100, allowEmpty: true } } });
+  const f = await setup();
   assert.is((await f.pass()).result, 'applied');
   const all = readdirSync(join(f.remote.work, 'extensions')).filter((n) => n !== 'site.yaml');
-  const gone: Record<string, null> = {};
+  const site = readFileSync(join(f.remote.work, 'extensions/site.yaml'), 'utf8');
+  const gone: Record<string, string | null> = { 'extensions/site.yaml': `${site}\nguards: { maxDeletions: 100, allowEmpty: true }\n` };
   for (const name of all) gone[`extensions/${name}`] = null;
   f.remote.commit(gone);
   const empty = await f.pass();
   assert.is(empty.result, 'applied', empty.message);
   assert.is((await f.fake.loaded()).endpoints.length, 0);
-  // empty files are no longer allowed; the extensions come back, with one Asterisk refuses
+  // the host config forbids empty files (it may tighten the site's guards); the extensions come back, with one Asterisk refuses
   f.config.guards.allowEmpty = false;
   const back: Record<string, string> = { ...EXT_7000 };
   for (const name of all) back[`extensions/${name}`] = readFileSync(join(process.cwd(), 'extensions', name), 'utf8');

@@ -4,23 +4,30 @@
 import { showTranslatableCodecs, showTransports, type Outcome } from '../asterisk.js';
 import { asteriskError, stalled } from '../errors.js';
 import { checkSecureTransports } from './transport-tls.js';
+import { effectivePolicy, refusals, type GuardPolicy } from '../../compiler/plan/guards.js';
 import type { Checked, PassRun } from './types.js';
+
+/** The guards in force: site.yaml's `guards:` (reviewed with the change, read by `plan` too), tightened by the host config's. */
+export function guardPolicy(pass: PassRun, model: Checked['compiled']['model']): GuardPolicy {
+  return effectivePolicy(model.guards, pass.deps.config.guards);
+}
 
 /** The safety guards on the change: too many removals, or a file with no extensions, is refused (stalled). */
 export function checkGuards(pass: PassRun, input: Checked): void {
-  const { guards } = pass.deps.config;
   const removed = input.changes.removed;
-  if (removed.length > guards.maxDeletions) {
-    throw stalled('GuardRefused', `refusing to remove ${removed.length} extensions in one pass (guards.maxDeletions is ${guards.maxDeletions}): ` +
-      `${list(removed)}. If this is intended, raise guards.maxDeletions for one pass or remove them in smaller commits`);
-  }
-  if (input.compiled.model.extensions.length === 0 && !guards.allowEmpty) {
-    throw stalled('GuardRefused', `refusing to write a file with no extensions (it would remove ${removed.length} from Asterisk); ` +
-      'set guards.allowEmpty: true if that is intended');
-  }
+  const policy = guardPolicy(pass, input.compiled.model);
+  // the same evaluation `plan` runs on the pull request, so what it predicted is what the host does
+  const refused = refusals({ removed, extensions: input.compiled.model.extensions.length }, policy);
+  if (!refused.length) return;
+  const why = refused.map((r) => r.code === 'MAX_DELETIONS'
+    ? `refusing to remove ${removed.length} extensions in one pass (guards.maxDeletions is ${r.limit}): ${list(removed)}. ` +
+      'If this is intended, raise guards.maxDeletions in site.yaml (the host config can only lower it) or remove them in smaller commits'
+    : `refusing to write a file with no extensions (it would remove ${removed.length} from Asterisk); ` +
+      'set guards.allowEmpty: true in site.yaml if that is intended');
+  throw stalled('GuardRefused', why.join('; '));
 }
 
-function list(names: string[]): string {
+function list(names: readonly string[]): string {
   return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
 }
 

@@ -4,6 +4,7 @@
 import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
 import { PassError, asteriskError, messageOf } from '../errors.js';
 import { findKeptContent, sha256 } from '../state.js';
+import { guardPolicy } from './guards.js';
 import type { Checked, PassRun } from './types.js';
 import { extensionChanges } from './wizard-file.js';
 
@@ -65,7 +66,7 @@ export async function rollback(pass: PassRun, d: Deploying, cause: PassError): P
       'fix the commit, or put a good file in place and reload by hand');
   }
   const expected = extensionsIn(to.data);
-  if (expected.length === 0 && !config.guards.allowEmpty) {
+  if (expected.length === 0 && !guardPolicy(pass, d.input.compiled.model).allowEmpty) {
     log.error('rollback.refused', { restore: to.what, reason: 'no extensions' });
     return report(`NOT ROLLED BACK: ${to.what} has no extensions and guards.allowEmpty is off; the failed file stays live`);
   }
