@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Run }>; summary: str
   status: { load: () => import('./host/status.js'), summary: 'show the reconciler status' },
   inspect: { load: () => import('./host/inspect.js'), summary: 'per extension, Git beside Asterisk: loaded, registered, what differs' },
   secrets: { load: () => import('./host/secrets.js'), summary: 'host secrets: get, encrypt, keygen, recipient' },
+  realtime: { load: () => import('./host/realtime.js'), summary: 'realtime setup: what Asterisk needs for the no-reload realtime strategy' },
   demo: { load: () => import('./host/demo.js'), summary: 'one pass of the shipped extensions against a local demo target' },
 };
 

@@ -5,7 +5,6 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { diagnosticsFor, parseYamlSource, schemaDiagnostics } from '../compiler/yaml-source.js';
-import type { GuardSettings } from '../compiler/plan/guards.js';
 import type { Diagnostic } from '../compiler/types.js';
 import schema from '../schemas/reconciler.schema.json' with { type: 'json' };
 
@@ -30,12 +29,15 @@ export interface ReconcilerConfig {
     mode: number;
     container?: string;
     ssh?: { host: string; port: number; user: string; privateKey: string; hostKeyFingerprint: string };
+    /** file: write pjsip_wizard.conf and reload; realtime-sqlite: write the changed rows of the realtime tables, no reload */
+    strategy: 'file' | 'realtime-sqlite';
+    /** realtime-sqlite: the SQLite file res_config_sqlite3 reads, a path on the target */
+    realtime?: { database: string };
   };
   asterisk: { cli: string[]; reload: string[]; timeoutMs: number };
   verify: boolean;
   stateDir: string;
-  /** as written: site.yaml's `guards:` decide, these can only tighten them (compiler/plan/guards.ts effectivePolicy) */
-  guards: GuardSettings;
+  guards: { maxDeletions: number; allowEmpty: boolean };
   drift: { mode: 'correct' | 'report' };
   secrets?: { file?: string; ageIdentity?: string };
   http?: { listen: string };
@@ -103,7 +105,8 @@ interface RawConfig {
   source: { repo: string; branch?: string; extensionsPath?: string; interval?: number | string; jitter?: number;
     checkoutDir?: string; verify?: { allowedSignersFile?: string; gpgHome?: string } };
   target?: { kind?: TargetKind; liveFile?: string; mode?: string; container?: string; host?: string; port?: number;
-    user?: string; privateKey?: string; hostKeyFingerprint?: string };
+    user?: string; privateKey?: string; hostKeyFingerprint?: string; strategy?: 'file' | 'realtime-sqlite';
+    realtime?: { database: string } };
   asterisk?: { cli?: string[]; reload?: string[]; timeout?: number | string };
   verify?: boolean;
   stateDir?: string;
@@ -149,6 +152,7 @@ export function resolveConfig(raw: RawConfig, file: string): ReconcilerConfig {
       // a path on the PBX for ssh; on this machine otherwise
       liveFile: kind === 'ssh' ? (t.liveFile ?? DEFAULTS.liveFile) : abs(t.liveFile ?? DEFAULTS.liveFile),
       mode: t.mode ? parseInt(t.mode, 8) : DEFAULTS.mode,
+      strategy: t.strategy ?? 'file',
     },
     asterisk: {
       cli: raw.asterisk?.cli ?? [...DEFAULTS.cli],
@@ -157,10 +161,7 @@ export function resolveConfig(raw: RawConfig, file: string): ReconcilerConfig {
     },
     verify: raw.verify ?? true,
     stateDir,
-    guards: {
-      ...(raw.guards?.maxDeletions !== undefined ? { maxDeletions: raw.guards.maxDeletions } : {}),
-      ...(raw.guards?.allowEmpty !== undefined ? { allowEmpty: raw.guards.allowEmpty } : {}),
-    },
+    guards: { maxDeletions: raw.guards?.maxDeletions ?? DEFAULTS.maxDeletions, allowEmpty: raw.guards?.allowEmpty ?? false },
     drift: { mode: raw.drift?.mode ?? 'correct' },
   };
   if (raw.source.verify) {
@@ -169,6 +170,8 @@ export function resolveConfig(raw: RawConfig, file: string): ReconcilerConfig {
     if (raw.source.verify.gpgHome) cfg.source.verify.gpgHome = abs(raw.source.verify.gpgHome);
   }
   if (kind === 'docker' && t.container) cfg.target.container = t.container;
+  // a path on the target, like liveFile
+  if (t.realtime) cfg.target.realtime = { database: kind === 'local' ? abs(t.realtime.database) : t.realtime.database };
   if (kind === 'ssh' && t.host && t.user && t.privateKey && t.hostKeyFingerprint) {
     cfg.target.ssh = { host: t.host, port: t.port ?? DEFAULTS.sshPort, user: t.user, privateKey: abs(t.privateKey),
       hostKeyFingerprint: t.hostKeyFingerprint };

@@ -4,12 +4,15 @@
 import { readFile } from 'node:fs/promises';
 import { checkLoaded, showEndpoints } from '../asterisk.js';
 import { asteriskError, failed, targetError } from '../errors.js';
+import { applyRowsPhase } from '../realtime/deploy-step.js';
 import { clearPending, markPending, saveBackup, sha256 } from '../state.js';
 import { describeChanges } from './check.js';
 import { reload, rollback, type Deploying } from './rollback.js';
 import { Stop, type Checked, type PassRun } from './types.js';
 
 export async function deployPhase(pass: PassRun, checked: Checked): Promise<Stop> {
+  // large PBXes: the changed realtime rows, which Asterisk reads on the next request — no reload
+  if (pass.deps.config.target.strategy === 'realtime-sqlite') return applyRowsPhase(pass, checked);
   const deploying = await pass.step('backup', () => backup(pass, checked));
   await pass.step('write', () => write(pass, deploying));
   await pass.step('reload', () => reloadNew(pass, deploying));
