@@ -27,7 +27,7 @@ test('only source.repo is required; everything else has a default', () => {
   assert.is(c.source.jitter, 0.1);
   assert.is(c.stateDir, '/var/lib/pjsip-gitops');
   assert.is(c.source.checkoutDir, '/var/lib/pjsip-gitops/checkout');
-  assert.equal(c.target, { kind: 'local', liveFile: '/etc/asterisk/pjsip_wizard.conf', mode: 0o640 });
+  assert.equal(c.target, { kind: 'local', liveFile: '/etc/asterisk/pjsip_wizard.conf', mode: 0o640, strategy: 'file' });
   assert.equal(c.asterisk, { cli: ['asterisk', '-rx'], reload: ['asterisk', '-rx', 'module reload res_pjsip.so'], timeoutMs: 30_000 });
   assert.is(c.verify, true);
   // as written: site.yaml's guards decide, the host config can only tighten them
@@ -53,7 +53,7 @@ test('relative paths resolve against the config file folder; URLs stay as writte
   assert.is(c.source.intervalMs, 300_000);
   assert.is(c.source.jitter, 0.5);
   assert.equal(c.source.verify, { allowedSignersFile: '/srv/conf/signers' });
-  assert.equal(c.target, { kind: 'docker', container: 'asterisk', liveFile: '/srv/conf/live/pjsip_wizard.conf', mode: 0o600 });
+  assert.equal(c.target, { kind: 'docker', container: 'asterisk', liveFile: '/srv/conf/live/pjsip_wizard.conf', mode: 0o600, strategy: 'file' });
   assert.is(c.asterisk.timeoutMs, 1500);
   assert.is(c.stateDir, '/srv/conf/state');
   assert.is(c.source.checkoutDir, '/srv/conf/state/checkout');
