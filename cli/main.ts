@@ -21,6 +21,8 @@ const COMMANDS: Record<string, { load: () => Promise<{ run: Run }>; summary: str
   apply: { load: () => import('./host/apply.js'), summary: 'run one reconcile pass against the target' },
   reconcile: { load: () => import('./host/reconcile.js'), summary: 'run the reconcile loop (or --now: trigger a pass)' },
   status: { load: () => import('./host/status.js'), summary: 'show the reconciler status' },
+  suspend: { load: () => import('./host/suspend.js'), summary: 'pause writes: the reconciler keeps comparing and reporting' },
+  resume: { load: () => import('./host/suspend.js').then((m) => ({ run: m.runResume })), summary: 'end a suspension: the next pass applies' },
   inspect: { load: () => import('./host/inspect.js'), summary: 'per extension, Git beside Asterisk: loaded, registered, what differs' },
   secrets: { load: () => import('./host/secrets.js'), summary: 'host secrets: get, encrypt, keygen, recipient' },
   realtime: { load: () => import('./host/realtime.js'), summary: 'realtime setup: what Asterisk needs for the no-reload realtime strategy' },

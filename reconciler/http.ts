@@ -3,8 +3,9 @@
 // can publish them when a monitoring host needs them (a proxy must send a loopback Host: see route).
 //   GET /healthz  200 while the loop is alive (see Health in loop.ts), 503 when it is stuck
 //   GET /readyz   200 when the last pass left the condition Ready, 503 otherwise
-//   GET /status   the status file as JSON, plus `reconciler`: pid, start time and the loop's health
-//   GET /metrics  Prometheus text format 0.0.4
+//   GET /status   the status file as JSON, plus `reconciler`: pid, start time and the loop's health;
+//                 `suspended` (reason, since) while writes are suspended, as the suspension file says now
+//   GET /metrics  Prometheus text format 0.0.4 (pjsip_gitops_suspended from the same field)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from './metrics.js';
@@ -21,7 +22,7 @@ export interface Health {
 
 export interface HttpSources {
   health(): Health;
-  /** the status document (already redacted: the status file never holds a secret) */
+  /** the status document (already redacted: the status file never holds a secret), with `suspended` when set */
   status(): Promise<unknown>;
   metrics(): Promise<MetricsSnapshot>;
 }

@@ -7,7 +7,7 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Every pass result, so each series exists (at 0) before its first event and rate() works. */
 export const PASS_RESULTS = [
-  'applied', 'unchanged', 'drift-corrected', 'drift-reported', 'failed', 'stalled', 'transient', 'dry-run',
+  'applied', 'unchanged', 'drift-corrected', 'drift-reported', 'failed', 'stalled', 'transient', 'dry-run', 'suspended',
 ] as const;
 export const CONDITIONS = ['Ready', 'Failed', 'Stalled'] as const;
 

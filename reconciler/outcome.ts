@@ -22,6 +22,11 @@ const OUTCOMES: Record<PassOutcome, Outcome> = {
   stalled: { condition: 'Stalled', exitCode: 1, next: 'wait-for-commit' },
   failed: { condition: 'Failed', exitCode: 1, next: 'wait-for-commit' },
   transient: { condition: 'Failed', exitCode: 3, next: 'backoff' },
+  // Flux says Ready=Unknown (reason Suspended); we have no Unknown. Not Ready: a pending commit or
+  // drift may be left as it is, so "live is what git says" would be a claim we cannot make. Not
+  // Failed: nothing went wrong. Stalled is "no progress until a person acts" — here, `resume`.
+  // The loop keeps its interval, so it goes on comparing and reporting.
+  suspended: { condition: 'Stalled', exitCode: 1, next: 'interval' },
 };
 
 export function outcomeOf(result: PassOutcome | { result: PassOutcome }): Outcome {

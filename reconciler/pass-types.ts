@@ -3,7 +3,7 @@
 
 export type PassOutcome =
   | 'applied' | 'unchanged' | 'drift-corrected' | 'drift-reported'
-  | 'failed' | 'stalled' | 'transient' | 'dry-run';
+  | 'failed' | 'stalled' | 'transient' | 'dry-run' | 'suspended';
 
 export type Condition = 'Ready' | 'Failed' | 'Stalled';
 
@@ -12,7 +12,7 @@ export type ErrorKind = 'transient' | 'stalled' | 'failed';
 
 /** Stable reason codes: status files, metrics and alerts match on them; never rename one. */
 export type Reason =
-  | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun'
+  | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun' | 'Suspended'
   | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
   | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
@@ -50,6 +50,27 @@ export interface PassResult {
   diagnosticsCount?: number;
   /** extensions added/removed/changed by the change (numbers) */
   changes?: ExtensionChanges;
+  /** a dry run's view of the change (never recorded: dry runs are not) */
+  preview?: DryRunPreview;
+}
+
+/** What a dry run would change, in Asterisk's terms and as a redacted diff of the live file. */
+export interface DryRunPreview {
+  /** one line per change, as `plan` prints them: `+ 6024 softphone "Reception"`, `6003 password changed` */
+  lines: string[];
+  /** the change list behind the lines (compiler/plan/compare.ts ModelChanges; no password value in it) */
+  changes: { added: unknown[]; removed: unknown[]; changed: unknown[]; site: unknown[] };
+  /** the unified diff live → desired, passwords written as (secret); '' when the bytes are equal */
+  diff: string;
+}
+
+/** Writes paused by `pjsip-gitops suspend` (its own file in the state dir; see reconciler/suspension.ts). */
+export interface Suspension {
+  reason: string;
+  /** when it was suspended (ISO time) */
+  since: string;
+  /** who ran `suspend` (the user name), when known */
+  by?: string;
 }
 
 export interface LastApplied {
@@ -90,6 +111,8 @@ export interface StalledCompile {
 
 export interface Status {
   version: 1;
+  /** set while writes are suspended: read from the suspension file, which is what counts */
+  suspended?: Suspension;
   lastApplied?: LastApplied;
   lastAttempt?: { time: string; commit?: string; result: PassOutcome; reason: string };
   /**

@@ -10,11 +10,12 @@ import { PassError, fetchError, messageOf, stalled } from './errors.js';
 import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
 import { createLogger, type Logger } from './log.js';
 import { outcomeOf, outcomeOfError } from './outcome.js';
-import type { LastApplied, PassResult } from './pass-types.js';
+import type { LastApplied, PassResult, Suspension } from './pass-types.js';
 import { readStatusChecked, recordPass, saveVerifiedCopy } from './state.js';
 import { checkPhase } from './steps/check.js';
 import { compilePhase } from './steps/compile.js';
 import { deployPhase } from './steps/deploy.js';
+import { PreviewStop } from './steps/preview.js';
 import { sourcePhase } from './steps/source.js';
 import { PassRun, Stop, type PassDeps, type PassSource } from './steps/types.js';
 import type { HostSecretResolver } from './secrets/resolver.js';
@@ -48,6 +49,15 @@ async function phases(pass: PassRun): Promise<Stop> {
   return deployPhase(pass, checked);
 }
 
+/** Outcomes a suspended pass reports as Suspended: what it would do, or that nothing is pending. Errors keep their own. */
+const SUSPENDED_ENDS = new Set(['dry-run', 'unchanged', 'drift-reported']);
+
+function suspendedEnd(end: Stop, s: Suspension): Stop {
+  if (!SUSPENDED_ENDS.has(end.result)) return end;
+  const what = end.result === 'unchanged' ? `nothing pending (${end.message})` : end.message;
+  return new Stop('suspended', 'Suspended', `writes suspended since ${s.since}${s.by ? ` by ${s.by}` : ''} (${s.reason}): ${what}`);
+}
+
 export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassResult> {
   const clock = deps.clock ?? (() => new Date());
   const startedAt = clock();
@@ -57,18 +67,23 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
   const { status, repairs } = await readStatusChecked(deps.config.stateDir);
   // the pass's own status write puts the repaired file in place
   if (repairs.length) deps.log.warn('status.repaired', { file: 'status.json', repairs });
-  const pass = new PassRun(deps, status, { dryRun, retryFailed, trigger: opts.trigger });
+  // suspended: the pass runs as a dry run (no reset, no write, no reload) and is recorded, as Suspended
+  const suspended = dryRun ? undefined : status.suspended;
+  const pass = new PassRun(deps, status, { dryRun: dryRun || suspended !== undefined, retryFailed, trigger: opts.trigger });
   let end = new Stop('failed', 'Internal', 'the pass did not finish');
-  deps.log.info('pass.start', { trigger: opts.trigger, dryRun, target: deps.target.describe });
+  deps.log.info('pass.start', { trigger: opts.trigger, dryRun, target: deps.target.describe,
+    ...(suspended ? { suspended: { since: suspended.since, reason: suspended.reason } } : {}) });
   let result: PassResult | undefined;
   try {
     end = await phases(pass);
+    if (suspended) end = suspendedEnd(end, suspended);
   } catch (err) {
     if (err instanceof PassError) end = new Stop(outcomeOfError(err.kind), err.reason, err.message);
     else end = new Stop('failed', 'Internal', `internal error in the pass: ${messageOf(err)}`);
   } finally {
     const n = pass.notes;
-    const shown = ['applied', 'drift-corrected', 'dry-run'].includes(end.result);
+    const shown = ['applied', 'drift-corrected', 'dry-run', 'suspended'].includes(end.result);
+    const preview = dryRun && end instanceof PreviewStop ? previewOf(end, deps) : undefined;
     result = {
       result: end.result,
       condition: outcomeOf(end.result).condition,
@@ -85,6 +100,7 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
       steps: pass.steps,
       ...(n.diagnostics ? { diagnostics: n.diagnostics.list, diagnosticsCount: n.diagnostics.count } : {}),
       ...(n.changes && shown ? { changes: n.changes } : {}),
+      ...(preview ? { preview } : {}),
     };
     if (!dryRun) await record(pass, result, clock());
     const level = result.condition === 'Ready' ? 'info' : result.transient ? 'warn' : 'error';
@@ -92,6 +108,16 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
       message: result.message, commit: result.commit, reloaded: result.reloaded, durationMs: result.durationMs });
   }
   return result;
+}
+
+/** A dry run's change list and diff; a failure to work them out costs the preview, never the pass's result. */
+function previewOf(end: PreviewStop, deps: PassDeps): PassResult['preview'] {
+  try {
+    return end.preview();
+  } catch (err) {
+    deps.log.warn('dry-run.preview-failed', { error: messageOf(err) });
+    return undefined;
+  }
 }
 
 /** Fold the pass into the status file (and keep the file that verified); a failed write is logged, never thrown. */

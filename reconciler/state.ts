@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repairStatus } from './status-repair.js';
+import { readSuspension } from './suspension.js';
 import type { LastApplied, PassResult, StalledCompile, Status } from './pass-types.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 
@@ -34,8 +35,18 @@ export async function readStatus(stateDir: string): Promise<Status> {
   return (await readStatusChecked(stateDir)).status;
 }
 
-/** The status file with what had to be dropped from it to be sound (empty when it was fine or absent). */
+/**
+ * The status file with what had to be dropped from it to be sound (empty when it was fine or absent),
+ * and `suspended` as the suspension file says now (status.json's copy is as of its last write).
+ */
 export async function readStatusChecked(stateDir: string): Promise<{ status: Status; repairs: string[] }> {
+  const [read, suspended] = await Promise.all([readStatusFile(stateDir), readSuspension(stateDir)]);
+  delete read.status.suspended;
+  if (suspended) read.status.suspended = suspended;
+  return read;
+}
+
+async function readStatusFile(stateDir: string): Promise<{ status: Status; repairs: string[] }> {
   let text: string;
   try {
     text = await readFile(statusPath(stateDir), 'utf8');

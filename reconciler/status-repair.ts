@@ -2,7 +2,7 @@
 // (and named), so one bad field can never make every later status write or `status` fail.
 import type { PassOutcome, PassResult, Status } from './pass-types.js';
 
-const OUTCOMES: ReadonlySet<string> = new Set<PassOutcome>(['applied', 'unchanged', 'drift-corrected', 'drift-reported', 'failed', 'stalled', 'transient', 'dry-run']);
+const OUTCOMES: ReadonlySet<string> = new Set<PassOutcome>(['applied', 'unchanged', 'drift-corrected', 'drift-reported', 'failed', 'stalled', 'transient', 'dry-run', 'suspended']);
 const CONDITIONS: ReadonlySet<string> = new Set(['Ready', 'Failed', 'Stalled']);
 
 type Obj = Record<string, unknown>;
@@ -29,6 +29,7 @@ const LAST_ATTEMPT = { required: { time: str, result: oneOf(OUTCOMES), reason: s
 const LAST_FAILED = { required: { commit: str, fileSha256: str, reason: str, message: str, time: str }, optional: { transient: bool } };
 const PENDING = { required: { commit: str, fileSha256: str, since: str, pid: num, backup: str }, optional: {} };
 const STALLED_COMPILE = { required: { inputKey: str, commit: str, message: str, diagnostics: strings, diagnosticsCount: count }, optional: {} };
+const SUSPENDED = { required: { reason: str, since: str }, optional: { by: str } };
 const CONDITION = { required: { type: oneOf(CONDITIONS), reason: str, message: str, since: str }, optional: {} };
 const HISTORY_ENTRY = {
   required: { result: oneOf(OUTCOMES), condition: oneOf(CONDITIONS), reason: str, message: str, reloaded: bool, transient: bool, startedAt: str, durationMs: num },
@@ -58,6 +59,7 @@ export function repairStatus(raw: unknown, fallback: Status): { status: Status; 
   optionalPart('lastFailed', LAST_FAILED);
   optionalPart('pending', PENDING);
   optionalPart('stalledCompile', STALLED_COMPILE);
+  optionalPart('suspended', SUSPENDED);
 
   const cond = badFields(raw.condition, CONDITION.required);
   if (cond && cond.length === 0) status.condition = raw.condition as Status['condition'];

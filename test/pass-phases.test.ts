@@ -137,7 +137,7 @@ test('outcomeOf: every outcome has its condition, exit code and next wait', () =
   const all: Record<PassOutcome, [string, number, string]> = {
     applied: ['Ready', 0, 'interval'], unchanged: ['Ready', 0, 'interval'], 'drift-corrected': ['Ready', 0, 'interval'],
     'dry-run': ['Ready', 0, 'interval'], 'drift-reported': ['Stalled', 1, 'interval'], stalled: ['Stalled', 1, 'wait-for-commit'],
-    failed: ['Failed', 1, 'wait-for-commit'], transient: ['Failed', 3, 'backoff'],
+    failed: ['Failed', 1, 'wait-for-commit'], transient: ['Failed', 3, 'backoff'], suspended: ['Stalled', 1, 'interval'],
   };
   for (const [outcome, want] of Object.entries(all) as [PassOutcome, [string, number, string]][]) {
     const o = outcomeOf({ result: outcome });

@@ -205,9 +205,12 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
       });
       log.info('http.listening', { address: `${http.address.host.includes(':') ? `[${http.address.host}]` : http.address.host}:${http.address.port}` });
     }
+    const suspended = (await readStatus(config.stateDir)).suspended;
     log.info('reconciler.start', {
       pid: pid.pid, config: config.file, stateDir: config.stateDir, target: targetLabel(config), liveFile: config.target.liveFile,
       intervalMs: config.source.intervalMs, jitter: config.source.jitter, backoff, driftWatch: watch !== undefined,
+      // a suspension outlives restarts: say so at once, not only in the first pass's result
+      ...(suspended ? { suspended: { since: suspended.since, reason: suspended.reason } } : {}),
     });
     await loop.start('startup');
     return 0;

@@ -13,13 +13,14 @@ const SPEC = defineCommand({
   help: `usage: pjsip-gitops status --config <reconciler.yaml> [--format text|json]
        pjsip-gitops status --state-dir <dir> [--format text|json]
 
-Shows the reconciler's condition (Ready, Failed, Stalled) with its reason, the last applied commit
-and content hash, the last attempt, whether a reconcile loop runs, and the last passes.
+Shows the reconciler's condition (Ready, Failed, Stalled) with its reason, whether writes are
+suspended (pjsip-gitops suspend: since when, why), the last applied commit and content hash, the
+last attempt, whether a reconcile loop runs, and the last passes.
 
 options:
   --config <file>     the reconciler config (its stateDir is read)
   --state-dir <dir>   read this state directory instead of a config's
-  --format text|json  json prints the status file as it is (default text)
+  --format text|json  json prints the status file as it is, with \`suspended\` as it is now (default text)
   -h, --help          this text
 
 exit codes: 0 Ready, 1 Failed or Stalled (or no pass has run yet), 2 usage or config error
@@ -55,6 +56,8 @@ export function formatStatus(status: Status, running: string, now: Date = new Da
   const lines: string[] = [];
   lines.push(`condition:     ${c.type} (${c.reason}) since ${when(c.since)}${ago(c.since, now)}`);
   lines.push(`message:       ${c.message}`);
+  const s = status.suspended;
+  if (s) lines.push(`suspended:     since ${when(s.since)}${ago(s.since, now)}${s.by ? ` by ${s.by}` : ''}: ${s.reason} (writes paused; pjsip-gitops resume)`);
   const a = status.lastApplied;
   if (a) {
     const n = a.extensions ? `, ${a.extensions.length} extensions` : '';

@@ -2,6 +2,7 @@
 // content already failed, whether the guards and the host allow it — and, on a dry run, the end.
 import { compare, knownFailure } from './compare.js';
 import { checkGuards, checkHost } from './guards.js';
+import { PreviewStop, previewOf } from './preview.js';
 import { Stop, type Checked, type Compiled, type PassRun } from './types.js';
 
 export async function checkPhase(pass: PassRun, compiled: Compiled): Promise<Checked | Stop> {
@@ -19,11 +20,12 @@ export function describeChanges(c: Checked['changes']): string {
   return `+${c.added.length} -${c.removed.length} ~${c.changed.length} extensions`;
 }
 
+/** The dry run's end, with the change it would make (diff and change list: steps/preview.ts). */
 function dryRunEnd(pass: PassRun, input: Checked): Stop {
   const c = input.changes;
   const detail = [c.added.length ? `add ${c.added.join(', ')}` : '', c.removed.length ? `remove ${c.removed.join(', ')}` : '',
     c.changed.length ? `change ${c.changed.join(', ')}` : ''].filter(Boolean).join('; ');
-  return new Stop('dry-run', 'DryRun',
+  return new PreviewStop('dry-run', 'DryRun',
     `would ${input.drift ? 'correct drift in' : 'write'} ${pass.deps.config.target.liveFile} (${input.desired.data.length} bytes, ` +
-    `${describeChanges(c)}${detail ? `: ${detail}` : ''}) and reload Asterisk; nothing was changed`);
+    `${describeChanges(c)}${detail ? `: ${detail}` : ''}) and reload Asterisk; nothing was changed`, () => previewOf(pass, input));
 }
