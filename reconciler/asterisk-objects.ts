@@ -1,7 +1,9 @@
-// The read-only `pjsip show` listings `inspect` needs beyond the pass's: aors, auths (ids only: never
-// `pjsip show auth <id>`, which prints the password), contacts, one contact, one aor, and the
-// transport each endpoint of `pjsip show endpoints` uses. Layouts as Asterisk 22.10.1 prints them.
+// The read-only `pjsip show` listings `inspect` needs beyond the pass's: aors, auths (ids only: inspect
+// never runs `pjsip show auth <id>`, which prints the password), contacts, one contact, one aor, and
+// the transport each endpoint of `pjsip show endpoints` uses; and any one object's rows, for the
+// pass's verify (which compares an auth's password and never prints it). Layouts as Asterisk 22.10.1 prints them.
 import { clip, parseEndpointParameters, query, type AsteriskOptions, type Outcome } from './asterisk.js';
+import { redactCliRows } from '../compiler/secrets-policy.js';
 import type { Target } from './target.js';
 
 const LISTING = /^\s*Objects found:\s*(\d+)\s*$/m;
@@ -97,13 +99,20 @@ export function showEndpointTransports(t: Target, o: Partial<AsteriskOptions> = 
   return query(t, o, 'pjsip show endpoints', parseEndpointTransports);
 }
 
-/** One object's `ParameterName : value` rows (`pjsip show aor <id>`, `pjsip show contact <aor>/<uri>`); null when Asterisk has none. */
-async function showParameters(t: Target, o: Partial<AsteriskOptions>, what: 'aor' | 'contact', id: string): Promise<Outcome<Map<string, string> | null>> {
+export type ShownKind = 'endpoint' | 'aor' | 'auth' | 'identify' | 'registration' | 'contact';
+
+/**
+ * One object's `ParameterName : value` rows (`pjsip show aor <id>`, `pjsip show auth <id>`,
+ * `pjsip show contact <aor>/<uri>`, …); null when Asterisk has none. An auth's rows include its
+ * password in clear: the caller gets them to compare, while the command's output (which may reach a
+ * log or a message) has every credential row redacted.
+ */
+export async function showParameters(t: Target, o: Partial<AsteriskOptions>, what: ShownKind, id: string): Promise<Outcome<Map<string, string> | null>> {
   if (!safeWord(id)) return { ok: false, reason: 'unexpected-output', detail: clip(`not a ${what} id: ${id}`) };
   const r = await query(t, o, `pjsip show ${what} ${id}`, (s) => {
     const p = parseEndpointParameters(s);
     return p === undefined ? null : { params: p };
-  });
+  }, redactCliRows);
   return r.ok ? { ok: true, value: r.value.params, output: r.output } : r;
 }
 

@@ -5,6 +5,7 @@ import { isTrue } from '../compiler/catalog.js';
 import type { CompiledModel, ExtensionModel } from '../compiler/types.js';
 import type { ContactRow } from './asterisk-objects.js';
 import type { TransportInfo } from './asterisk.js';
+import { notCompared, sameShown, sameValue } from './verify-values.js';
 
 export type ProblemCode =
   | 'NotInGit' | 'NotLoaded' | 'AorMissing' | 'AuthMissing' | 'TransportMissing' | 'TransportProtocol'
@@ -76,37 +77,20 @@ export interface AsteriskSide {
 export const emptyDetails = (): Pick<AsteriskSide, 'endpointParams' | 'aorParams' | 'userAgents'> =>
   ({ endpointParams: new Map(), aorParams: new Map(), userAgents: new Map() });
 
-const BOOL_WORDS = new Set(['yes', 'no', 'true', 'false', 'on', 'off', 'y', 'n', 't', 'f', '1', '0']);
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-
-/** Git's value and the value `pjsip show` prints mean the same: yes/true/Yes, 3/3.000000, a,b/(a|b). */
-export function sameValue(git: string, shown: string): boolean {
-  const g = git.trim();
-  const a = shown.trim();
-  if (g === a || g.toLowerCase() === a.toLowerCase()) return true;
-  if (BOOL_WORDS.has(g.toLowerCase()) && BOOL_WORDS.has(a.toLowerCase())) return isTrue(g) === isTrue(a);
-  if (NUMBER.test(g) && NUMBER.test(a)) return Number(g) === Number(a);
-  const list = /^\((.*)\)$/.exec(a);
-  if (list) return sameList(g.split(','), list[1]!.split('|'));
-  return false;
-}
-
-function sameList(git: string[], shown: string[]): boolean {
-  const clean = (l: string[]) => l.map((c) => c.trim().toLowerCase().replace(/:\d+$/, '')).filter((c) => c && c !== 'all' && !c.startsWith('!'));
-  return clean(git).join('|') === clean(shown).join('|');
-}
+export { sameValue } from './verify-values.js';
 
 /** Every option Git sets that Asterisk prints differently; options with no row of their own are skipped. */
 export function optionDiffs(ext: ExtensionModel, endpoint: Map<string, string> | undefined, aor: Map<string, string> | undefined): OptionDiff[] {
   const out: OptionDiff[] = [];
   const check = (option: string, git: string, rows: Map<string, string> | undefined, row: string) => {
     const shown = rows?.get(row);
-    if (shown !== undefined && !sameValue(git, shown)) out.push({ option, git, asterisk: shown });
+    if (shown !== undefined && !(option.includes('/') ? sameShown(option, git, shown) : sameValue(git, shown))) out.push({ option, git, asterisk: shown });
   };
   for (const [key, value] of Object.entries(ext.options)) {
     const slash = key.indexOf('/');
     if (slash < 0) continue;
     const [prefix, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    if (notCompared(key)) continue; // no row can confirm it (reconciler/verify-values.ts)
     if (prefix === 'endpoint') check(key, value, endpoint, name);
     else if (prefix === 'aor') check(key, value, aor, name);
   }

@@ -1,4 +1,5 @@
-// The deploy phase, the steps that change the host: back up, write atomically, reload, verify — and
+// The deploy phase, the steps that change the host: back up, write atomically, reload, verify (every
+// endpoint loaded; each added or changed extension's objects and values, reconciler/verify.ts) — and
 // on a failed reload or verify roll back to the last content that verified (reloaded and verified
 // again; rollback.ts).
 import { readFile } from 'node:fs/promises';
@@ -6,8 +7,11 @@ import { checkLoaded, showEndpoints } from '../asterisk.js';
 import { asteriskError, failed, targetError } from '../errors.js';
 import { applyRowsPhase } from '../realtime/deploy-step.js';
 import { clearPending, markPending, saveBackup, sha256 } from '../state.js';
+import { describeProblems } from '../verify-objects.js';
+import { verifyExtensions } from '../verify.js';
 import { describeChanges } from './check.js';
 import { reload, rollback, type Deploying } from './rollback.js';
+import { extensionChanges } from './wizard-file.js';
 import { Stop, type Checked, type PassRun } from './types.js';
 
 export async function deployPhase(pass: PassRun, checked: Checked): Promise<Stop> {
@@ -82,7 +86,21 @@ async function verify(pass: PassRun, d: Deploying): Promise<Stop> {
         check.stillPresent.length ? `still loaded after removal: ${check.stillPresent.join(', ')}` : ''].filter(Boolean);
       throw await rollback(pass, d, failed('VerifyFailed', `after the reload ${parts.join('; ')}`));
     }
-    log.info('asterisk.verified', { endpoints, removed: changes.removed.length });
+    // what was added or changed: each object the wizard should make, with the values Git wrote
+    // (an interrupted pass's file is already live, so its change is read against the file it replaced)
+    const since = d.input.resume && d.previous ? extensionChanges(d.previous.toString('utf8'), desired.data.toString('utf8')) : changes;
+    const touched = [...since.added, ...since.changed];
+    const t0 = performance.now();
+    const v = await verifyExtensions(target, config.asterisk, compiled.model, desired.data.toString('utf8'), touched);
+    if (!v.ok) throw await rollback(pass, d, asteriskError(v.failure, `'${v.command}'`));
+    if (v.problems.length) {
+      log.error('asterisk.verify-mismatch', { problems: v.problems.map((p) => ({ extension: p.extension, what: p.what, code: p.code })) });
+      throw await rollback(pass, d, failed('VerifyFailed', `after the reload Asterisk does not have what Git wrote for ` +
+        `${[...new Set(v.problems.map((p) => p.extension))].length} changed extension(s): ${describeProblems(v.problems)} ` +
+        '(a value Asterisk refused drops that object, or keeps its old one; see its log)'));
+    }
+    log.info('asterisk.verified', { endpoints, removed: changes.removed.length, changedVerified: touched.length,
+      objectsShown: v.objects, verifyChangedMs: Math.round(performance.now() - t0) });
   }
   const what = drift ? 'drift corrected: rewrote' : live.sha === desired.sha ? 'applied (its file was already written, not yet verified)' : 'applied';
   return new Stop(drift ? 'drift-corrected' : 'applied', drift ? 'DriftCorrected' : 'Applied',

@@ -3,7 +3,7 @@
 // asterisk/BEHAVIOR.md, lies included (exit 0 for `No such command`). Its state lives in the folder
 // named by FAKE_ASTERISK_HOME, so several can run side by side:
 //   config.json   { confPath, down, hang, booting, reloadInProgress, dropSections, transports,
-//                   translatableCodecs, keepOldObjectOnFailure, contacts }
+//                   translatableCodecs, keepOldObjectOnFailure, contacts, dropObjects, acls, geolocProfiles }
 //   loaded.json   the objects currently loaded and the last seen text of each wizard section
 //   calls.log     one line per command received
 //   asterisk.log  what the real one would log (errors of a reload, warnings of the parser)
@@ -11,7 +11,7 @@
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyState, reloadWizard } from './wizard.mjs';
-import { showContact, showContacts, showEndpoint, showEndpoints, showObject, showObjects, showTranslation, showTransport, showTransports } from './output.mjs';
+import { showAcls, showContact, showContacts, showGeolocProfiles, showEndpoint, showEndpoints, showObject, showObjects, showTranslation, showTransport, showTransports } from './output.mjs';
 
 const WIZARD_MODULES = new Set(['res_pjsip.so', 'res_pjsip_config_wizard.so', 'res_pjsip', 'res_pjsip_config_wizard']);
 const OTHER_MODULES = new Set(['chan_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_registrar.so', 'app_dial.so', 'pbx_config.so']);
@@ -102,11 +102,14 @@ function run(command, home, config) {
     if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(loadedState(home), config, d));
     if (c === 'transports' && words.length === 3) return reply(showTransports(config));
     if (c === 'transport' && d !== undefined && words.length === 4) return reply(showTransport(config, d));
-    if ((c === 'aor' || c === 'auth') && d !== undefined && words.length === 4) return reply(showObject(loadedState(home), c, d, config));
+    if (['aor', 'auth', 'identify', 'registration'].includes(c) && d !== undefined && words.length === 4) return reply(showObject(loadedState(home), c, d, config));
     if ((c === 'aors' || c === 'auths') && words.length === 3) return reply(showObjects(loadedState(home), c.slice(0, -1), config));
     if (c === 'contacts' && words.length === 3) return reply(showContacts(loadedState(home), config));
     if (c === 'contact' && d !== undefined && words.length === 4) return reply(showContact(loadedState(home), config, d));
   }
+  // res_geolocation's command exists only while the module is loaded (geolocProfiles: null = not loaded)
+  if (a === 'geoloc' && b === 'list' && c === 'profiles' && words.length === 3 && config.geolocProfiles !== null) return reply(showGeolocProfiles(config));
+  if (a === 'acl' && b === 'show' && words.length === 2) return reply(showAcls(config));
   if (a === 'core' && b === 'show') {
     if (c === 'translation' && words.length === 3) return reply(showTranslation(config));
     if (c === 'version' && words.length === 3) {

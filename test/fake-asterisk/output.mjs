@@ -168,10 +168,11 @@ const AUTH_LEGEND = [
 const aorRow = (id, aor) => `      Aor:  ${id.padEnd(53)}${aor.fields.max_contacts ?? '0'}`;
 const authRow = (id, auth) => `     Auth:  ${id}/${auth.fields.username ?? ''}`;
 
-/** `pjsip show aor <id>` / `pjsip show auth <id>` (the fake registers nothing: an aor lists no contact). */
+/** `pjsip show aor|auth|identify|registration <id>` (identify and registration: their fields as written, no recording). */
 export function showObject(state, type, id, config = {}) {
   const o = state.objects[type]?.[id];
   if (!o) return `Unable to find object ${id}.\n\n`;
+  if (type === 'identify' || type === 'registration') return ['', `${type}:  ${id}`, '', ...parameterLines(o.fields), '', ''].join('\n');
   const head = type === 'aor' ? [...AOR_LEGEND, aorRow(id, o), ...contactRows(state, config, id, 4), '', ''] : [...AUTH_LEGEND, authRow(id, o), ''];
   return [...head, ...parameterLines(objectParameters(type, o.fields, type === 'aor' ? contactsOf(state, config, id) : undefined)), '', ''].join('\n');
 }
@@ -302,4 +303,17 @@ export function showTranslation(config) {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+// `geoloc list profiles` (res_geolocation/geoloc_config.c): the four built-in profiles, then the configured ones
+export function showGeolocProfiles(config) {
+  const ids = ['<discard_config>', '<discard_incoming>', '<prefer_config>', '<prefer_incoming>', ...(config.geolocProfiles ?? [])].sort();
+  return ['Geolocation Profile Objects:', '', '<Object ID...................................> <Profile Action> <Location Reference> ',
+    '=====================================================================================',
+    ...ids.map((id) => `${id.slice(0, 46).padEnd(46)} ${'prefer_config'.padEnd(16)} `), '', `Total Profile Objects: ${ids.length}`, '', ''].join('\n');
+}
+
+// `acl show` (main/named_acl.c): without acl.conf, "ACL configuration isn't available."
+export function showAcls(config) {
+  return ['', 'acl', '---', ...(config.acls ? config.acls : ["ACL configuration isn't available."]), ''].join('\n');
 }

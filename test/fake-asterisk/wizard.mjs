@@ -149,6 +149,15 @@ function removeWizardObjects(state, index, type, key) {
   index[type].delete(key);
 }
 
+/** dropObjects: objects (by id: `7000`, `7000-iauth`) whose apply fails although their text is good. */
+function forcedDrop(config, type, made) {
+  const hit = made.find(([id]) => (config.dropObjects ?? []).some((d) => d.type === type && d.id === id));
+  if (!hit) return;
+  const err = new ApplyError(`ERROR res_pjsip_config_wizard.c: Unable to apply object type '${type}' with id '${hit[0]}'.  Check preceeding errors.`);
+  err.forced = true;
+  throw err;
+}
+
 /** Applies one changed wizard section, one object type at a time like the real wizard does. */
 function applySection(state, index, cat, key, config, log) {
   let failed = false;
@@ -157,6 +166,7 @@ function applySection(state, index, cat, key, config, log) {
     let made;
     try {
       made = build(type, cat, config);
+      forcedDrop(config, type, made);
     } catch (err) {
       if (!(err instanceof ApplyError)) throw err;
       log(err.message);

@@ -26,6 +26,12 @@ export interface FakeAsteriskMode {
   reloadInProgress: boolean;
   /** wizard sections whose endpoint fails to apply even when valid */
   dropSections: string[];
+  /** objects whose apply fails although their text is good (a half-load: `{ type: 'aor', id: '7000' }`, `{ type: 'auth', id: '7000-iauth' }`) */
+  dropObjects: { type: 'aor' | 'auth' | 'identify' | 'registration'; id: string }[];
+  /** named ACLs of acl.conf for `acl show` (absent: no acl.conf, "ACL configuration isn't available.") */
+  acls: string[];
+  /** geolocation.conf profiles for `geoloc list profiles` besides the built-in four; null: res_geolocation not loaded */
+  geolocProfiles: string[] | null;
   /** listed by `pjsip show transports` (default transport-udp/udp and transport-ws/ws) */
   transports: { name: string; protocol: string; bind?: string; certFile?: string; privKeyFile?: string; password?: string }[];
   /** rows of `core show translation` (default: an open-source build's set, without opus) */
