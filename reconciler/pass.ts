@@ -54,7 +54,7 @@ const SUSPENDED_ENDS = new Set(['dry-run', 'unchanged', 'drift-reported']);
 
 function suspendedEnd(end: Stop, s: Suspension): Stop {
   if (!SUSPENDED_ENDS.has(end.result)) return end;
-  const what = end.result === 'unchanged' ? `nothing pending (${end.message})` : end.message;
+  const what = end.result === 'unchanged' ? `nothing pending (${end.message})` : end.result === 'dry-run' ? `pending: ${end.message}` : end.message;
   return new Stop('suspended', 'Suspended', `writes suspended since ${s.since}${s.by ? ` by ${s.by}` : ''} (${s.reason}): ${what}`);
 }
 
