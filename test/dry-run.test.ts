@@ -13,7 +13,7 @@ const OLD_PW = 'Dry-Old-Pw-Qz4v';
 const NEW_PW = 'Dry-New-Pw-Hk8w';
 const ADDED_PW = 'Dry-Added-Pw-Lm2r';
 const HAND_PW = 'Dry-Hand-Pw-Tp6y';
-const PLANTED = [OLD_PW, NEW_PW, ADDED_PW, HAND_PW];
+const PLANTED = [OLD_PW, NEW_PW, ADDED_PW, HAND_PW, 'Maja1234']; // the last: the shipped extensions' dev password
 
 const ext = (n: number, name: string, pw: string, extra = '') => `extension: ${n}\nname: ${name}\n${extra}auth: { password: ${pw} }\n`;
 // 6000–6009 may also be softphones, and softphones run to 6029, so that 6005 can move and 6024 be added
