@@ -5,6 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { diagnosticsFor, parseYamlSource, schemaDiagnostics } from '../compiler/yaml-source.js';
+import type { GuardSettings } from '../compiler/plan/guards.js';
 import type { Diagnostic } from '../compiler/types.js';
 import schema from '../schemas/reconciler.schema.json' with { type: 'json' };
 
@@ -37,7 +38,8 @@ export interface ReconcilerConfig {
   asterisk: { cli: string[]; reload: string[]; timeoutMs: number };
   verify: boolean;
   stateDir: string;
-  guards: { maxDeletions: number; allowEmpty: boolean };
+  /** as written: site.yaml's `guards:` decide, these can only tighten them (compiler/plan/guards.ts effectivePolicy) */
+  guards: GuardSettings;
   drift: { mode: 'correct' | 'report' };
   secrets?: { file?: string; ageIdentity?: string };
   http?: { listen: string };
@@ -161,7 +163,10 @@ export function resolveConfig(raw: RawConfig, file: string): ReconcilerConfig {
     },
     verify: raw.verify ?? true,
     stateDir,
-    guards: { maxDeletions: raw.guards?.maxDeletions ?? DEFAULTS.maxDeletions, allowEmpty: raw.guards?.allowEmpty ?? false },
+    guards: {
+      ...(raw.guards?.maxDeletions !== undefined ? { maxDeletions: raw.guards.maxDeletions } : {}),
+      ...(raw.guards?.allowEmpty !== undefined ? { allowEmpty: raw.guards.allowEmpty } : {}),
+    },
     drift: { mode: raw.drift?.mode ?? 'correct' },
   };
   if (raw.source.verify) {
