@@ -40,8 +40,8 @@ export interface VerifyProblem {
 }
 
 /**
- * Compares one extension with what Asterisk shows for each expected object (`shown`: object id → its
- * rows, null when Asterisk has no such object). `credentials`: the credential options of the file
+ * Compares one extension with what Asterisk shows for each expected object (`shown`: `<kind> <id>` →
+ * its rows, null when Asterisk has no such object; an endpoint and its aor share an id). `credentials`: the credential options of the file
  * Asterisk read (the model leaves them out), compared and never reported by value.
  */
 export function checkExtension(ext: ExtensionModel, shown: Map<string, Map<string, string> | null>,
@@ -51,7 +51,7 @@ export function checkExtension(ext: ExtensionModel, shown: Map<string, Map<strin
   const objects = expectedObjects(ext);
   const rowsOf = new Map<string, Map<string, string>[]>();
   for (const obj of objects) {
-    const rows = shown.get(obj.id);
+    const rows = shown.get(`${obj.kind} ${obj.id}`);
     if (!rows) {
       problems.push({ extension: n, what: `${obj.kind} ${obj.id}`, code: 'ObjectMissing', shown: '' });
       continue;

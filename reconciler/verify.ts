@@ -53,7 +53,7 @@ export async function verifyExtensions(target: Target, o: Partial<AsteriskOption
       failure = { ok: false, failure: r, command: `pjsip show ${obj.kind} ${obj.id}` };
       return false;
     }
-    shown.set(obj.id, r.value);
+    shown.set(`${obj.kind} ${obj.id}`, r.value);
     return true;
   });
   if (failure) return failure;

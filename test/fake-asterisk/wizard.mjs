@@ -149,13 +149,14 @@ function removeWizardObjects(state, index, type, key) {
   index[type].delete(key);
 }
 
-/** dropObjects: objects (by id: `7000`, `7000-iauth`) whose apply fails although their text is good. */
+/**
+ * dropObjects: objects (by id: `7000`, `7000-iauth`) whose apply fails although their text is good,
+ * as a value Asterisk refuses does: a new object is missing, a changed one keeps its old text.
+ */
 function forcedDrop(config, type, made) {
   const hit = made.find(([id]) => (config.dropObjects ?? []).some((d) => d.type === type && d.id === id));
   if (!hit) return;
-  const err = new ApplyError(`ERROR res_pjsip_config_wizard.c: Unable to apply object type '${type}' with id '${hit[0]}'.  Check preceeding errors.`);
-  err.forced = true;
-  throw err;
+  throw new ApplyError(`ERROR res_pjsip_config_wizard.c: Unable to apply object type '${type}' with id '${hit[0]}'.  Check preceeding errors.`);
 }
 
 /** Applies one changed wizard section, one object type at a time like the real wizard does. */
