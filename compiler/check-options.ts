@@ -15,6 +15,16 @@ export const RESERVED_OPTIONS: Record<string, string> = {
   'inbound_auth/password': 'use `auth:` ({ secret }, { encrypted } or, in dev, { password })',
 };
 
+let byLowerCase: Map<string, string> | undefined;
+/** The catalog's option written `lower` ignoring case (the first of the catalog's order). */
+function keyIgnoringCase(lower: string): string | undefined {
+  if (!byLowerCase) {
+    byLowerCase = new Map();
+    for (const k of allOptionKeys()) if (!byLowerCase.has(k.toLowerCase())) byLowerCase.set(k.toLowerCase(), k);
+  }
+  return byLowerCase.get(lower);
+}
+
 export function checkOptions(options: readonly OptionInput[], report: Report): void {
   for (const o of options) {
     const reserved = RESERVED_OPTIONS[o.key];
@@ -25,7 +35,7 @@ export function checkOptions(options: readonly OptionInput[], report: Report): v
     const lower = o.key.toLowerCase();
     const info = lookupOption(o.key) ?? (lower !== o.key ? null : null);
     if (!info) {
-      const sameIgnoringCase = allOptionKeys().find((k) => k.toLowerCase() === lower);
+      const sameIgnoringCase = keyIgnoringCase(lower);
       if (sameIgnoringCase) {
         const prefixCase = o.key.includes('/') && o.key.slice(0, o.key.indexOf('/')) !== sameIgnoringCase.slice(0, sameIgnoringCase.indexOf('/'));
         report(finding('OPTION_NAME_CASE', 'error', o.keyAt,

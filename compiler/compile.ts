@@ -3,7 +3,7 @@
 // emitted when any error exists (the result type makes writing a failed compile impossible).
 import { badCodecs } from './codecs.js';
 import { checkOptions } from './check-options.js';
-import { finding, sortDiagnostics, toDiagnostic, type Finding, type Report } from './diagnostics.js';
+import { finding, sortDiagnostics, toDiagnostics, type Finding, type Report } from './diagnostics.js';
 import { checkSections, emit } from './emit.js';
 import { readExtension, readOptions, readSite, type ExtensionInput, type OptionSetInput, type SiteInput, type TemplateInput } from './input.js';
 import { checkPasswords } from './passwords.js';
@@ -91,7 +91,7 @@ export function compile(sources: readonly SourceFile[], options: CompileOptions 
       transports,
       preferredCodecs,
     },
-    diagnostics: sortDiagnostics(findings.map((f) => toDiagnostic(f, texts))),
+    diagnostics: sortDiagnostics(toDiagnostics(findings, texts)),
   };
 }
 
@@ -165,5 +165,5 @@ function checkCallerIdNames(extensions: readonly ExtensionInput[], report: Repor
 }
 
 function failed(findings: Finding[], texts: ReadonlyMap<string, string>): CompileResult {
-  return { ok: false, diagnostics: sortDiagnostics(findings.map((f) => toDiagnostic(f, texts))) };
+  return { ok: false, diagnostics: sortDiagnostics(toDiagnostics(findings, texts)) };
 }

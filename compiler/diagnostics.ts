@@ -36,16 +36,45 @@ export function lineColAt(text: string, offset: number): { line: number; col: nu
   return { line, col: stop - lineStart + 1 };
 }
 
-export function toDiagnostic(f: Finding, texts: ReadonlyMap<string, string>): Diagnostic {
+/** Start offset of every line of `text`, for many lineColAt-like look-ups in one text. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** lineColAt through a lineStarts index: a binary search instead of a scan from the top. */
+function lineColIn(text: string, starts: readonly number[], offset: number): { line: number; col: number } {
+  const stop = Math.min(Math.max(offset, 0), text.length);
+  let lo = 0;
+  let hi = starts.length - 1;
+  // the last line whose newline lies before `stop` (lineColAt counts a newline at `stop` to the line it ends)
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! - 1 < stop) lo = mid; else hi = mid - 1;
+  }
+  return { line: lo + 1, col: stop - starts[lo]! + 1 };
+}
+
+/** `lines` caches each file's lineStarts across calls: pass one Map when converting many findings. */
+export function toDiagnostic(f: Finding, texts: ReadonlyMap<string, string>, lines = new Map<string, number[]>()): Diagnostic {
   const text = texts.get(f.file);
   if (text === undefined || f.start < 0) {
     return { code: f.code, severity: f.severity, file: f.file, line: 0, col: 0, endLine: 0, endCol: 0,
       message: f.message, ...(f.hint ? { hint: f.hint } : {}) };
   }
-  const a = lineColAt(text, f.start);
-  const b = lineColAt(text, Math.max(f.end, f.start));
+  let starts = lines.get(f.file);
+  if (!starts) lines.set(f.file, starts = lineStarts(text));
+  const a = lineColIn(text, starts, f.start);
+  const b = lineColIn(text, starts, Math.max(f.end, f.start));
   return { code: f.code, severity: f.severity, file: f.file, line: a.line, col: a.col, endLine: b.line,
     endCol: b.col, message: f.message, ...(f.hint ? { hint: f.hint } : {}) };
+}
+
+/** Many findings at once: each file's line index is built once. */
+export function toDiagnostics(findings: readonly Finding[], texts: ReadonlyMap<string, string>): Diagnostic[] {
+  const lines = new Map<string, number[]>();
+  return findings.map((f) => toDiagnostic(f, texts, lines));
 }
 
 /** Stable order: file, then position, then code. */
@@ -56,24 +85,49 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 
 /** Closest of `candidates` to `word` by edit distance, for "did you mean" hints. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const lowered = loweredOf(candidates);
+  const w = word.toLowerCase();
   let best: string | undefined;
   let bestCost = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const cost = editDistance(word.toLowerCase(), c.toLowerCase(), bestCost);
+  for (const [c, lower] of lowered) {
+    const cost = editDistance(w, lower, bestCost);
     if (cost < bestCost) { best = c; bestCost = cost; }
   }
   return best;
 }
 
+// the catalog's long candidate lists come back as the same array each time: lower-case them once
+const loweredLists = new WeakMap<object, [string, string][]>();
+function loweredOf(candidates: Iterable<string>): [string, string][] {
+  const known = Array.isArray(candidates) ? loweredLists.get(candidates) : undefined;
+  if (known) return known;
+  const list = [...candidates].map((c): [string, string] => [c, c.toLowerCase()]);
+  if (Array.isArray(candidates)) loweredLists.set(candidates, list);
+  return list;
+}
+
+let prevRow = new Int32Array(64);
+let curRow = new Int32Array(64);
+
+/** Levenshtein distance of a and b, or `limit` as soon as it cannot be below `limit`. */
 function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) >= limit) return limit;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  if (prevRow.length <= b.length) { prevRow = new Int32Array(b.length + 1); curRow = new Int32Array(b.length + 1); }
+  let prev = prevRow;
+  let cur = curRow;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    cur[0] = i;
+    let rowMin = i;
+    const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ca === b.charCodeAt(j - 1) ? 0 : 1));
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
-    prev = cur;
+    // a row's minimum never falls further down the table
+    if (rowMin >= limit) return limit;
+    const t = prev; prev = cur; cur = t;
   }
   return prev[b.length]!;
 }

@@ -27,16 +27,19 @@ export function summaryLine(diags: readonly Diagnostic[], files: number): string
 export function formatText(diags: readonly Diagnostic[], o: FormatOptions): string {
   const out: string[] = [];
   const authSpans = new Map<string, [number, number][]>();
+  const splits = new Map<string, { lines: string[]; starts: number[] }>();
   for (const d of diags) {
     const where = d.line ? `${o.displayPath(d.file)}:${d.line}:${d.col}` : o.displayPath(d.file);
     const sev = d.severity === 'error' ? paint(o.color, '31;1', 'error') : paint(o.color, '33;1', 'warning');
     out.push(`${paint(o.color, '1', where)}  ${paint(o.color, '36', d.code)}  ${sev}: ${d.message}`);
     const text = o.texts.get(d.file);
     if (text !== undefined && d.line > 0) {
-      const lines = text.split('\n');
-      const line = lines[d.line - 1]?.replace(/\r$/, '') ?? '';
+      // each file split once, with where each line starts, however many diagnostics it has
+      let split = splits.get(d.file);
+      if (!split) splits.set(d.file, split = splitLines(text));
+      const line = split.lines[d.line - 1]?.replace(/\r$/, '') ?? '';
       if (!authSpans.has(d.file)) authSpans.set(d.file, authValueSpans(text));
-      const lineStart = lines.slice(0, d.line - 1).reduce((n, l) => n + l.length + 1, 0);
+      const lineStart = split.starts[Math.min(d.line - 1, split.starts.length - 1)]!;
       const onLine = authSpans.get(d.file)!.filter(([a, b]) => a < lineStart + line.length && b > lineStart)
         .map(([a, b]): [number, number] => [Math.max(0, a - lineStart), Math.min(line.length, b - lineStart)]);
       // show the line with tabs as spaces so the caret lines up, and never a password on it
@@ -51,6 +54,14 @@ export function formatText(diags: readonly Diagnostic[], o: FormatOptions): stri
     if (d.hint) out.push(`       ${paint(o.color, '2', 'hint:')} ${d.hint}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
+}
+
+function splitLines(text: string): { lines: string[]; starts: number[] } {
+  const lines = text.split('\n');
+  const starts: number[] = [];
+  let at = 0;
+  for (const l of lines) { starts.push(at); at += l.length + 1; }
+  return { lines, starts };
 }
 
 /** A source line with every password written (secret), and where a 1-based column of the line went. */

@@ -1,9 +1,9 @@
 // Stage 1: YAML text → document with positions. Also maps a JSON Schema error's instancePath back to
 // the YAML node it names, so a schema problem points at the offending value, not the file's top.
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { ErrorObject } from 'ajv';
-import { closest, finding, toDiagnostic, type Code, type Finding } from './diagnostics.js';
+import { closest, finding, toDiagnostics, type Code, type Finding } from './diagnostics.js';
 import { underAuth } from './secrets-policy.js';
 import { REDACTED, type Diagnostic, type SourceFile } from './types.js';
 
@@ -22,9 +22,13 @@ export interface ParsedYaml {
 export type PathSegment = string | number;
 
 export function parseYamlSource(source: SourceFile): ParsedYaml {
-  const doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  // uniqueKeys off: the parser compares each key with every earlier one; duplicateKeys does it with a Set
+  const doc = parseDocument(source.text, { uniqueKeys: false, prettyErrors: false, strict: true });
   const findings: Finding[] = [];
   const syntaxLines = new Set<number>();
+  for (const start of duplicateKeys(doc)) {
+    findings.push(finding('DUPLICATE_KEY', 'error', { file: source.path, start, end: start + 1 }, 'Map keys must be unique', 'keep one of the two keys'));
+  }
   for (const e of doc.errors) {
     const code: Code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
     const [start, end] = e.pos;
@@ -62,6 +66,22 @@ export function parseYamlSource(source: SourceFile): ParsedYaml {
     }
   }
   return { file: source.path, text: source.text, doc, value, findings };
+}
+
+/** Start offsets of the scalar keys that repeat an earlier key of the same mapping (what uniqueKeys: true reports). */
+function duplicateKeys(doc: Document): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) out.push(pair.key.range?.[0] ?? 0);
+        else seen.add(pair.key.value);
+      }
+    },
+  });
+  return out;
 }
 
 const lineOf = (text: string, at: number) => text.slice(0, at).split('\n').length;
@@ -120,7 +140,7 @@ export function nodeAt(doc: Document, path: readonly PathSegment[], key = false)
   for (const seg of path) {
     while (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      lastPair = (node.items.find((p) => isPair(p) && keyString(p.key) === String(seg)) as Pair | undefined) ?? null;
+      lastPair = pairsOf(node).get(String(seg)) ?? null;
       if (!lastPair) return null;
       node = lastPair.value;
     } else if (isSeq(node) && typeof seg === 'number') {
@@ -132,6 +152,21 @@ export function nodeAt(doc: Document, path: readonly PathSegment[], key = false)
   }
   if (key && lastPair) return lastPair.key as Node;
   return (node as Node | null) ?? (lastPair?.key as Node | null) ?? null;
+}
+
+/** A mapping's pairs by key (the first of equal keys, as a find would): built once per mapping, so a path lookup is not a scan. */
+const pairIndex = new WeakMap<YAMLMap, { items: number; byKey: Map<string, Pair> }>();
+function pairsOf(map: YAMLMap): Map<string, Pair> {
+  const known = pairIndex.get(map);
+  if (known && known.items === map.items.length) return known.byKey;
+  const byKey = new Map<string, Pair>();
+  for (const p of map.items) {
+    if (!isPair(p)) continue;
+    const k = keyString(p.key);
+    if (!byKey.has(k)) byKey.set(k, p as Pair);
+  }
+  pairIndex.set(map, { items: map.items.length, byKey });
+  return byKey;
 }
 
 /** Whether the key `name` of the mapping at `path` has a value (`a: x`, `a:`), not just the key (`{ a }`, `? a`). */
@@ -242,7 +277,7 @@ function lineEnd(text: string, from: number): number {
 /** Findings of one parsed file as Diagnostics with line:col (for callers outside the compiler's pipeline). */
 export function diagnosticsFor(parsed: ParsedYaml, findings: readonly Finding[]): Diagnostic[] {
   const texts = new Map([[parsed.file, parsed.text]]);
-  return findings.map((f) => toDiagnostic(f, texts));
+  return toDiagnostics(findings, texts);
 }
 
 /** ajv errors of one parsed file → Diagnostics at the offending values. */
