@@ -14,7 +14,7 @@ export type ErrorKind = 'transient' | 'stalled' | 'failed';
 export type Reason =
   | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun' | 'Suspended'
   | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
-  | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid'
+  | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid' | 'HostReferenceMissing'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
   | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
   | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'LiveFileNotRegular' | 'LiveFileTooLarge' | 'Internal';

@@ -1,8 +1,10 @@
 // Before anything is written: the safety guards, then a look at the host — every transport the
-// file names must exist in pjsip.conf (tls/wss ones as such, tls ones with a valid certificate), and
-// the codecs templates prefer must be translatable.
+// file names must exist in pjsip.conf (tls/wss ones as such, tls ones with a valid certificate), the
+// codecs templates prefer must be translatable, and the DTLS files, geolocation profiles and named
+// ACLs that added or changed extensions name must exist there (reconciler/verify-host-references.ts).
 import { showTranslatableCodecs, showTransports, type Outcome } from '../asterisk.js';
 import { asteriskError, stalled } from '../errors.js';
+import { missingHostReferences, refuseMissing } from '../verify-host-references.js';
 import { checkSecureTransports } from './transport-tls.js';
 import { effectivePolicy, refusals, type GuardPolicy } from '../../compiler/plan/guards.js';
 import type { Checked, PassRun } from './types.js';
@@ -70,5 +72,8 @@ export async function checkHost(pass: PassRun, input: Checked): Promise<void> {
       pass.warnings.push(`template ${template} prefers ${codec}, which this Asterisk cannot transcode`);
     }
   }
+  const touched = new Set([...input.changes.added, ...input.changes.changed]);
+  const missing = await missingHostReferences(target, config.asterisk, model.extensions.filter((e) => touched.has(e.number)));
+  if (missing.length) throw refuseMissing(missing);
   for (const w of pass.warnings) log.warn('host.warning', { message: w });
 }
