@@ -18,10 +18,21 @@ export type VerifyOutcome =
   | { ok: true; problems: VerifyProblem[]; objects: number }
   | { ok: false; failure: { reason: AsteriskFailure; detail: string }; command: string };
 
-/** The credential options of each named wizard section, as Asterisk reads the file (templates applied). */
+/**
+ * The credential options of each named wizard section, as Asterisk reads the file (templates applied).
+ * Only the templates and the named sections are parsed: the whole file of 10,000 sections takes
+ * ~0.3 s to parse, the few a change touched next to nothing.
+ */
 export function sectionCredentials(conf: string, names: Set<string>): Map<string, Map<string, string>> {
+  const kept: string[] = [];
+  let keep = true;
+  for (const line of conf.split('\n')) {
+    const header = /^\s*\[([^\]]*)\](.*)$/.exec(line);
+    if (header) keep = names.has(header[1]!) || /^\s*\(\s*!/.test(header[2]!);
+    if (keep) kept.push(line);
+  }
   const out = new Map<string, Map<string, string>>();
-  for (const s of parseConf(conf).sections) {
+  for (const s of parseConf(kept.join('\n')).sections) {
     if (s.isTemplate || !names.has(s.name) || out.has(s.name)) continue;
     out.set(s.name, new Map([...effectiveOptions(s.variables)].filter(([k]) => isSecretOption(k))));
   }
