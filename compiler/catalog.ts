@@ -6,7 +6,7 @@ import { closest } from './diagnostics.js';
 import { factOf, whatDrops, type OptionFact } from './option-facts.js';
 import { checkDouble, checkUint, leadingZero } from './values-numbers.js';
 import { GRAMMARS } from './values-grammars.js';
-import type { Code } from './diagnostics.js';
+import type { ValueProblem } from './value-problem.js';
 
 interface CodeValues {
   values?: string[];
@@ -68,7 +68,7 @@ export function isTrue(value: string): boolean {
   return BOOL_TRUE.has(value.toLowerCase());
 }
 
-export interface ValueProblem { code: Code; message: string; hint?: string; severity?: 'warning' }
+export type { ValueProblem } from './value-problem.js';
 
 /** Why Asterisk would reject, misread, truncate or ignore `value` for this option; null when it loads as written.
  *  The per-option facts (schemas/pjsip-options-22-facts.json) decide; the catalog type is the fallback. */

@@ -1,7 +1,8 @@
 // Every diagnostic code the tool reports, in one typed registry: the compiler's, the wizard-file
 // reader's (CONF_*), the import's (IMPORT_*) and the reconciler config's (CONFIG_*). Codes are part of
 // the interface (CI scripts grep them): never rename one, only add. README's table is checked against it.
-import type { Severity } from './types.js';
+/** How bad a diagnostic is. Lives here (not in types.ts) so the two modules don't import each other. */
+export type Severity = 'error' | 'warning';
 
 export type CodeSource = 'compile' | 'conf' | 'import' | 'config';
 

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { finding, type Report } from './diagnostics.js';
 import type { PlannedSection } from './resolve.js';
+import { escapeValue } from './escape-value.js';
 import { REDACTED } from './types.js';
 
 /** Asterisk drops a whole config line longer than this (main/config.c reads in 8,192-byte chunks). */
@@ -11,10 +12,7 @@ export const MAX_LINE_BYTES = 8190;
 // C0 controls, DEL, and the Unicode line breaks some editors and terminals honour
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
 
-export function escapeValue(value: string): string {
-  // `;` starts a comment (and `;--`/`--;` block comments) unless written `\;`
-  return value.replace(/;/g, '\\;');
-}
+export { escapeValue } from './escape-value.js';
 
 export function checkSections(sections: readonly PlannedSection[], report: Report): void {
   for (const s of sections) {

@@ -7,7 +7,7 @@
 import { finding, type Report } from './diagnostics.js';
 import { effectiveExtension, flag, valueOf, type Effective } from './effective.js';
 import type { OptionInput } from './input.js';
-import type { RuleContext } from './rules.js';
+import type { RuleContext } from './rule.js';
 
 type Check = (e: Effective, say: (key: string | string[], code: 'OPTION_CONFLICT' | 'NO_EFFECT', message: string, hint?: string) => void) => void;
 

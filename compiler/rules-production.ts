@@ -4,9 +4,7 @@
 import { finding } from './diagnostics.js';
 import { effectiveExtension, effectiveTemplate, flag, valueOf, type Effective } from './effective.js';
 import type { Loc } from './input.js';
-import type { RuleContext } from './rules.js';
-
-type Rule = (ctx: RuleContext) => void;
+import type { Rule, RuleContext } from './rule.js';
 
 const CLEARTEXT_PROTOCOLS = new Set(['udp', 'tcp']);
 

@@ -1,24 +1,15 @@
 // Stage 4: rules across files, each a small named function over the whole site (like changesets'
 // config checks). They see schema-valid inputs only and report; none of them stops the others.
-import { finding, type Report } from './diagnostics.js';
+import { finding } from './diagnostics.js';
 import { effectiveExtension, effectiveTemplate, flag, valueOf, type Effective } from './effective.js';
-import type { ExtensionInput, SiteInput, TemplateInput } from './input.js';
+import type { Rule } from './rule.js';
 import { PRODUCTION_RULES } from './rules-production.js';
 import { optionRules } from './rules-options.js';
 
 export const DEFAULTS_SECTION = 'pjsip-gitops-defaults';
 const WEBSOCKET = new Set(['ws', 'wss']);
 
-export interface RuleContext {
-  site: SiteInput;
-  extensions: ExtensionInput[];
-  templates: Map<string, TemplateInput>;
-  /** the template each extension resolves to (set by the range rule) */
-  templateOf: Map<ExtensionInput, TemplateInput>;
-  report: Report;
-}
-
-type Rule = (ctx: RuleContext) => void;
+export type { RuleContext } from './rule.js';
 
 const rangesInOrder: Rule = ({ site, report }) => {
   for (const r of site.ranges) {

@@ -2,7 +2,7 @@
 // come first (the emitter, the plan); the words and patterns here are the backstop for any text
 // that carries no flag (logs, diffs, excerpts, Asterisk's CLI output). Pure.
 import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { escapeValue } from './emit.js';
+import { escapeValue } from './escape-value.js';
 import { REDACTED } from './types.js';
 
 /** The credential options of an auth object (inbound_auth/…, outbound_auth/…); `password` is also a transport's key passphrase. */

@@ -1,6 +1,6 @@
 // The compiler's data types: what goes in (source texts), what comes out (a wizard file or diagnostics).
 // Nothing here touches the file system, git, the clock or the environment.
-import type { Code } from './codes.js';
+import type { Code, Severity } from './codes.js';
 import type { GuardSettings } from './plan/guards.js';
 
 /** One input file: its path relative to the extensions folder (`site.yaml`, `6001.yaml`) and its text. */
@@ -9,7 +9,7 @@ export interface SourceFile {
   text: string;
 }
 
-export type Severity = 'error' | 'warning';
+export type { Severity } from './codes.js';
 
 /** A problem at a place. Codes never change once shipped; tests assert code and position. */
 export interface Diagnostic {

@@ -2,7 +2,7 @@
 // groups, codec preferences, digests, URIs, identify matches … Each checker says why Asterisk would
 // drop, misread, truncate or ignore the value, or returns null when it loads exactly as written.
 // The handler each one follows is named in schemas/pjsip-options-22-facts.json (`source`).
-import type { ValueProblem } from './catalog.js';
+import type { ValueProblem } from './value-problem.js';
 import type { OptionFact } from './option-facts.js';
 
 type Check = (key: string, value: string, f: OptionFact, drops: string) => ValueProblem | null;

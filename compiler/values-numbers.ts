@@ -2,7 +2,7 @@
 // octal, 0x is hex, + and leading blanks are taken — and PARSE_DOUBLE is strtod. A value is accepted
 // only when it is written in plain decimal and reads as exactly that number (main/config.c).
 import type { OptionFact } from './option-facts.js';
-import type { ValueProblem } from './catalog.js';
+import type { ValueProblem } from './value-problem.js';
 
 const UINT_MAX = 4294967295;
 
