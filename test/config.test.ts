@@ -86,7 +86,8 @@ const cases: { name: string; given: string; want: string[] }[] = [
   { name: 'negative maxDeletions', given: 'source: { repo: x }\nguards: { maxDeletions: -1 }\n', want: ['2:25 SCHEMA_RANGE'] },
   { name: 'http on a public address', given: 'source: { repo: x }\nhttp: { listen: "0.0.0.0:80" }\n', want: ['2:17 SCHEMA_PATTERN'] },
   { name: 'duplicate key', given: 'source: { repo: x }\nverify: true\nverify: false\n', want: ['3:1 DUPLICATE_KEY'] },
-  { name: 'YAML syntax', given: 'source: { repo: x\n', want: ['2:1 YAML_SYNTAX'] },
+  // an unclosed brace is reported where it opens: the line to fix, not the end of the file
+  { name: 'YAML syntax', given: 'source: { repo: x\n', want: ['1:9 YAML_SYNTAX'] },
 ];
 for (const c of cases) {
   test(`rejected with a position: ${c.name}`, () => {
