@@ -46,7 +46,7 @@ const wizard = (...numbers: string[]) => numbers.map((n) => `[${n}]\ntype = wiza
 /** A compile phase result for `conf`, without the compiler: only what compare and the guards read. */
 function compiled(conf: string, live: Buffer | null, numbers: string[]): Compiled {
   const data = Buffer.from(conf);
-  const model = { extensions: numbers.map((number) => ({ number })), transports: {}, preferredCodecs: {} } as unknown as CompiledModel;
+  const model = { extensions: numbers.map((number) => ({ number, options: {} })), transports: {}, preferredCodecs: {} } as unknown as CompiledModel;
   const result = { ok: true, conf, redacted: conf, hash: sha256(data), deployable: true, model, diagnostics: [] } as CompiledOk;
   return { commit: 'c0ffee'.padEnd(40, '0'), inputKey: 'k', live: { data: live, sha: live ? sha256(live) : '' }, resume: undefined,
     compiled: result, desired: { data, sha: sha256(data) } };
