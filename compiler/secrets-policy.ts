@@ -30,7 +30,8 @@ export function isSecretOption(key: string): boolean {
 }
 
 // key material pasted where a path or a recipient belongs: an age identity, a PEM private key
-const KEY_MATERIAL = /AGE-SECRET-KEY-1[0-9A-Z]+|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/gi;
+// every AGE-SECRET-KEY- form (post-quantum identities too: AGE-SECRET-KEY-PQ-…)
+const KEY_MATERIAL = /AGE-SECRET-KEY-[0-9A-Z-]+|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/gi;
 
 /** Where in `text` an age identity or a private key is: [start, end) pairs. */
 export function keyMaterialSpans(text: string): [number, number][] {

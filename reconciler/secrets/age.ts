@@ -2,6 +2,7 @@
 // (site.yaml `age_recipients:`); only the host's identity file opens it.
 import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { readPrivateFile } from './private-file.js';
+import { scrubKeyMaterial } from '../../compiler/secrets-policy.js';
 
 export const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 
@@ -13,7 +14,7 @@ export class AgeError extends Error {
 }
 
 // age messages are about headers and stanzas, but never let key material through by accident
-const scrub = (s: string): string => s.replace(/AGE-SECRET-KEY-[0-9A-Z-]+/gi, '(secret)');
+const scrub = scrubKeyMaterial;
 const why = (err: unknown): string => scrub(err instanceof Error ? err.message : String(err));
 
 /** Seal one password to every recipient (`age1…`); returns the ASCII-armored file with a final newline. */
