@@ -89,11 +89,34 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestCost = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const [c, lower] of lowered) {
-    const cost = editDistance(w, lower, bestCost);
-    if (cost < bestCost) { best = c; bestCost = cost; }
+  for (let i = 0; i < w.length; i++) charCounts[w.charCodeAt(i)]!++;
+  try {
+    for (const [c, lower] of lowered) {
+      // the cheap lower bound first: a file with thousands of unknown names skips most candidates here
+      if (Math.abs(w.length - lower.length) >= bestCost || bagDistance(w.length, lower) >= bestCost) continue;
+      const cost = editDistance(w, lower, bestCost);
+      if (cost < bestCost) { best = c; bestCost = cost; }
+    }
+  } finally {
+    for (let i = 0; i < w.length; i++) charCounts[w.charCodeAt(i)]!--;
   }
   return best;
+}
+
+/** How many of each UTF-16 unit the word being matched holds (all zero between calls). */
+const charCounts = new Int32Array(65536);
+
+/**
+ * The bag distance of the counted word and `b`: the larger of the characters only one of them has,
+ * counted with multiplicity. No edit changes it by more than one, so it never exceeds the edit
+ * distance, and it costs two walks over `b` instead of a table of both lengths.
+ */
+function bagDistance(wordLength: number, b: string): number {
+  let extra = 0; // characters of b the word lacks
+  for (let i = 0; i < b.length; i++) if (--charCounts[b.charCodeAt(i)]! < 0) extra++;
+  for (let i = 0; i < b.length; i++) charCounts[b.charCodeAt(i)]!++;
+  const missing = wordLength - (b.length - extra); // characters of the word b lacks
+  return Math.max(extra, missing);
 }
 
 // the catalog's long candidate lists come back as the same array each time: lower-case them once
