@@ -45,10 +45,13 @@ export function checkOptions(options: readonly OptionInput[], report: Report): v
           `write '${sameIgnoringCase}'`));
         continue;
       }
-      const guess = closest(o.key, allOptionKeys());
+      const key = o.key;
       report(finding('UNKNOWN_OPTION', 'error', o.keyAt,
-        `unknown wizard option '${o.key}': Asterisk 22 has no such option — ${unknownNameEffect(o.key)}`,
-        guess ? `did you mean '${guess}'?` : 'options are endpoint/…, aor/…, inbound_auth/…, outbound_auth/…, identify/…, registration/…, or the wizard\'s own'));
+        `unknown wizard option '${key}': Asterisk 22 has no such option — ${unknownNameEffect(key)}`,
+        () => {
+          const guess = closest(key, allOptionKeys());
+          return guess ? `did you mean '${guess}'?` : 'options are endpoint/…, aor/…, inbound_auth/…, outbound_auth/…, identify/…, registration/…, or the wizard\'s own';
+        }));
       continue;
     }
     const fact = factOf(o.key);

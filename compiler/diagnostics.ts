@@ -17,11 +17,42 @@ export interface Finding {
 
 export type Report = (f: Finding) => void;
 
+/** A hint worked out only when read: a "did you mean" search costs more than the rest of a finding. */
+export type LazyHint = () => string;
+
 export function finding<C extends Code>(
   code: C, severity: SeverityOf<C>, at: { file: string; start: number; end: number },
-  message: string, hint?: string,
+  message: string, hint?: string | LazyHint,
 ): Finding {
-  return { code, severity, file: at.file, start: at.start, end: at.end, message, ...(hint ? { hint } : {}) };
+  const f: Finding = { code, severity, file: at.file, start: at.start, end: at.end, message };
+  if (typeof hint === 'function') defineLazyHint(f, hint);
+  else if (hint) f.hint = hint;
+  return f;
+}
+
+/**
+ * `hint` as an enumerable property computed on first read and then kept: JSON and spreads see it
+ * like any other, but a problem never printed (past --max-warnings, GitHub's annotation cap) costs no
+ * search. A lazy hint always yields a string, so the property is never there with no value.
+ */
+function defineLazyHint(o: { hint?: string }, make: LazyHint): void {
+  Object.defineProperty(o, 'hint', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = make();
+      Object.defineProperty(o, 'hint', { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+  });
+}
+
+/** Copy `from`'s hint onto `to`, keeping it lazy when it has not been read yet. */
+function copyHint(from: Finding, to: Diagnostic): Diagnostic {
+  const d = Object.getOwnPropertyDescriptor(from, 'hint');
+  if (d?.get) defineLazyHint(to, () => from.hint!);
+  else if (from.hint) to.hint = from.hint;
+  return to;
 }
 
 /** 1-based line and column of a byte offset; columns count UTF-16 units like editors do. */
@@ -60,15 +91,15 @@ function lineColIn(text: string, starts: readonly number[], offset: number): { l
 export function toDiagnostic(f: Finding, texts: ReadonlyMap<string, string>, lines = new Map<string, number[]>()): Diagnostic {
   const text = texts.get(f.file);
   if (text === undefined || f.start < 0) {
-    return { code: f.code, severity: f.severity, file: f.file, line: 0, col: 0, endLine: 0, endCol: 0,
-      message: f.message, ...(f.hint ? { hint: f.hint } : {}) };
+    return copyHint(f, { code: f.code, severity: f.severity, file: f.file, line: 0, col: 0, endLine: 0, endCol: 0,
+      message: f.message });
   }
   let starts = lines.get(f.file);
   if (!starts) lines.set(f.file, starts = lineStarts(text));
   const a = lineColIn(text, starts, f.start);
   const b = lineColIn(text, starts, Math.max(f.end, f.start));
-  return { code: f.code, severity: f.severity, file: f.file, line: a.line, col: a.col, endLine: b.line,
-    endCol: b.col, message: f.message, ...(f.hint ? { hint: f.hint } : {}) };
+  return copyHint(f, { code: f.code, severity: f.severity, file: f.file, line: a.line, col: a.col, endLine: b.line,
+    endCol: b.col, message: f.message });
 }
 
 /** Many findings at once: each file's line index is built once. */
