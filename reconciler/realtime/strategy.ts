@@ -2,8 +2,6 @@
 // and ps_auths in one transaction, which Asterisk reads on the next request — no reload, no stall of
 // unrelated registrations. The same guarantees as the file: declarative (rows not in Git go), guarded,
 // drift found, every changed object verified on Asterisk, the old rows written back on failure.
-import { readFile, writeFile, rename, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { REALTIME_TABLES } from '../../compiler/realtime-schema.js';
 import { isSecretColumn, realtimeRows, type RealtimeRows } from '../../compiler/realtime-rows.js';
 import type { CompiledModel } from '../../compiler/types.js';
@@ -12,8 +10,9 @@ import { failed, messageOf, PassError, stalled, transient } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ExtensionChanges, PassOutcome, Reason } from '../pass-types.js';
 import type { Target } from '../target.js';
+import { readRecord, writeRecord, type RealtimeRecord } from './record.js';
 import { changeSql, deletedEndpoints, describeChange, diffRows, digestsOf, driftedRows, extensionOf, restoreSql,
-  type AppliedDigests, type RowChange } from './rows-diff.js';
+  type RowChange } from './rows-diff.js';
 import { readRows, runTransaction, SqliteError, type SqliteOptions } from './sqlite.js';
 import { checkObject } from './verify.js';
 
@@ -30,6 +29,8 @@ export interface RealtimeContext {
   stateDir?: string;
   sqlite?: SqliteOptions;
   dryRun?: boolean;
+  /** sha256 of the compiled file the rows come from, kept in the record (a pass stops early on it) */
+  contentSha?: string;
 }
 
 export interface RealtimeOutcome {
@@ -43,25 +44,6 @@ export interface RealtimeOutcome {
   extensions: ExtensionChanges;
 }
 
-const RECORD = 'realtime-applied.json';
-
-async function readRecord(stateDir: string | undefined): Promise<AppliedDigests | undefined> {
-  if (!stateDir) return undefined;
-  try {
-    return JSON.parse(await readFile(join(stateDir, RECORD), 'utf8')) as AppliedDigests;
-  } catch {
-    return undefined; // no record yet: the first apply has nothing to call drift
-  }
-}
-
-async function writeRecord(stateDir: string | undefined, rows: RealtimeRows): Promise<void> {
-  if (!stateDir) return;
-  await mkdir(stateDir, { recursive: true });
-  const tmp = join(stateDir, `${RECORD}.tmp`);
-  await writeFile(tmp, JSON.stringify(digestsOf(rows)) + '\n', { mode: 0o600 });
-  await rename(tmp, join(stateDir, RECORD));
-}
-
 /** The compiled model's rows, or a stalled error naming what realtime cannot express. */
 export function rowsOfModel(model: Pick<CompiledModel, 'sections'>): RealtimeRows {
   const r = realtimeRows(model);
@@ -70,13 +52,13 @@ export function rowsOfModel(model: Pick<CompiledModel, 'sections'>): RealtimeRow
   throw stalled('CompileFailed', `the extensions cannot be written as realtime rows (${r.problems.length} problems): ${shown}`);
 }
 
-function learnSecrets(log: Logger, rows: RealtimeRows): void {
+export function learnSecrets(log: Logger, rows: RealtimeRows): void {
   for (const t of REALTIME_TABLES) {
     for (const row of Object.values(rows[t])) for (const [k, v] of Object.entries(row)) if (isSecretColumn(t, k)) log.addSecret(v);
   }
 }
 
-function sqliteError(err: unknown, what: string): PassError {
+export function sqliteError(err: unknown, what: string): PassError {
   if (err instanceof PassError) return err;
   const r = err instanceof SqliteError ? err.result : undefined;
   // a missing sqlite3 or table is the host's to fix; anything else may pass (locked, connection lost)
@@ -107,37 +89,63 @@ function guard(ctx: RealtimeContext, current: RealtimeRows, desired: RealtimeRow
   }
 }
 
-/** Apply Git's rows to the realtime tables: diff, guard, one transaction, verify, roll back on failure. */
-export async function applyRealtime(ctx: RealtimeContext, desired: RealtimeRows): Promise<RealtimeOutcome> {
-  const { target, database, log } = ctx;
-  learnSecrets(log, desired);
+/** What the tables hold now; a failure to read them is the pass's error. */
+export async function readCurrentRows(ctx: Pick<RealtimeContext, 'target' | 'database' | 'sqlite' | 'log'>): Promise<RealtimeRows> {
   let current: RealtimeRows;
   try {
-    current = await readRows(target, database, ctx.sqlite);
+    current = await readRows(ctx.target, ctx.database, ctx.sqlite);
   } catch (err) {
     throw sqliteError(err, 'cannot read the realtime tables');
   }
-  learnSecrets(log, current);
-  const record = await readRecord(ctx.stateDir);
-  const drifted = driftedRows(current, record);
+  learnSecrets(ctx.log, current);
+  return current;
+}
+
+/** The rows to write to make the tables what Git says, the rows edited by hand, and the extensions touched. */
+export interface RealtimePlan {
+  current: RealtimeRows;
+  desired: RealtimeRows;
+  changes: RowChange[];
+  /** rows found changed by hand since the last apply */
+  drifted: { table: string; id: string }[];
+  extensions: ExtensionChanges;
+}
+
+/** Pure: the change from the tables as found to Git's rows; in drift report mode rows edited by hand are left out. */
+export function planRealtime(current: RealtimeRows, desired: RealtimeRows, record: RealtimeRecord | undefined, driftMode: 'correct' | 'report'): RealtimePlan {
+  const drifted = driftedRows(current, record?.rows);
   let changes = diffRows(current, desired);
-  if (drifted.length) log.warn('realtime.drift', { rows: drifted.slice(0, 50), count: drifted.length, mode: ctx.drift.mode });
-  if (drifted.length && ctx.drift.mode === 'report') {
+  if (drifted.length && driftMode === 'report') {
     // only what the commit changes is written; rows edited by hand stay as they are, reported
     const byHand = new Set(drifted.map((d) => `${d.table}/${d.id}`));
     const desiredDigests = digestsOf(desired);
-    changes = changes.filter((c) => !byHand.has(`${c.table}/${c.id}`) || desiredDigests[c.table][c.id] !== record?.[c.table]?.[c.id]);
+    changes = changes.filter((c) => !byHand.has(`${c.table}/${c.id}`) || desiredDigests[c.table][c.id] !== record?.rows[c.table]?.[c.id]);
   }
-  const extensions = extensionChanges(changes);
+  return { current, desired, changes, drifted, extensions: extensionChanges(changes) };
+}
+
+/** Apply Git's rows to the realtime tables: diff, guard, one transaction, verify, roll back on failure. */
+export async function applyRealtime(ctx: RealtimeContext, desired: RealtimeRows): Promise<RealtimeOutcome> {
+  learnSecrets(ctx.log, desired);
+  const current = await readCurrentRows(ctx);
+  return applyPlan(ctx, planRealtime(current, desired, await readRecord(ctx.stateDir), ctx.drift.mode));
+}
+
+/** Write a plan's rows (guarded, one transaction), verify them on Asterisk, and record what the tables now hold. */
+export async function applyPlan(ctx: RealtimeContext, plan: RealtimePlan): Promise<RealtimeOutcome> {
+  const { target, database, log } = ctx;
+  const { current, desired, changes, drifted, extensions } = plan;
+  learnSecrets(log, desired);
+  if (drifted.length) log.warn('realtime.drift', { rows: drifted.slice(0, 50), count: drifted.length, mode: ctx.drift.mode });
   const end = (result: RealtimeOutcome['result'], reason: Reason, message: string): RealtimeOutcome =>
     ({ result, reason, message, changes, drifted, extensions });
   if (!changes.length) {
     if (drifted.length && ctx.drift.mode === 'report') return end('drift-reported', 'DriftDetected', `${drifted.length} realtime rows differ from Git (edited by hand); drift.mode is report: left as they are`);
-    if (!ctx.dryRun) await writeRecord(ctx.stateDir, desired);
+    if (!ctx.dryRun) await writeRecord(ctx.stateDir, desired, ctx.contentSha);
     return end('unchanged', 'Unchanged', 'the realtime tables already hold what Git says');
   }
   guard(ctx, current, desired, changes);
-  const summary = `${changes.length} rows (${extensions.added.length} added, ${extensions.changed.length} changed, ${extensions.removed.length} removed extensions)`;
+  const summary = describePlan(plan);
   if (ctx.dryRun) return end('dry-run', 'DryRun', `would write ${summary}`);
 
   try {
@@ -154,10 +162,16 @@ export async function applyRealtime(ctx: RealtimeContext, desired: RealtimeRows)
     log.info('realtime.verified', { objects: changes.length });
   }
   // what Git says is the record also in report mode: a row left edited by hand stays drift until put back
-  await writeRecord(ctx.stateDir, desired);
+  await writeRecord(ctx.stateDir, desired, ctx.contentSha);
   const corrected = ctx.drift.mode === 'correct' && drifted.length > 0;
   return end(corrected ? 'drift-corrected' : 'applied', corrected ? 'DriftCorrected' : 'Applied',
     `${corrected ? 'drift corrected: wrote' : 'wrote'} ${summary}, no reload${ctx.verify ? ', verified on Asterisk' : ' (verify is off)'}`);
+}
+
+/** "3 rows (1 added, 0 changed, 0 removed extensions)" */
+export function describePlan(plan: Pick<RealtimePlan, 'changes' | 'extensions'>): string {
+  const e = plan.extensions;
+  return `${plan.changes.length} rows (${e.added.length} added, ${e.changed.length} changed, ${e.removed.length} removed extensions)`;
 }
 
 async function verifyChanges(ctx: RealtimeContext, changes: RowChange[]): Promise<string[]> {

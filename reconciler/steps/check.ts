@@ -3,16 +3,19 @@
 import { compare, knownFailure } from './compare.js';
 import { checkGuards, checkHost } from './guards.js';
 import { PreviewStop, previewOf } from './preview.js';
+import { compareRows, rowsDryRunEnd, usesRealtime } from '../realtime/pass-steps.js';
 import { Stop, type Checked, type Compiled, type PassRun } from './types.js';
 
 export async function checkPhase(pass: PassRun, compiled: Compiled): Promise<Checked | Stop> {
-  const checked = await pass.step('compare', () => compare(pass, compiled));
+  // realtime: a row diff against the tables, not the wizard file (reconciler/realtime/pass-steps.ts)
+  const realtime = usesRealtime(pass.deps.config);
+  const checked = await pass.step('compare', () => (realtime ? compareRows(pass, compiled) : compare(pass, compiled)));
   if (checked instanceof Stop) return checked;
   const failedBefore = await pass.step('known-failure', async () => knownFailure(pass, checked));
   if (failedBefore) return failedBefore;
   await pass.step('guards', async () => checkGuards(pass, checked));
   await pass.step('host-check', () => checkHost(pass, checked));
-  const dryRun = await pass.step('dry-run', async () => (pass.options.dryRun ? dryRunEnd(pass, checked) : undefined));
+  const dryRun = await pass.step('dry-run', async () => (!pass.options.dryRun ? undefined : realtime ? rowsDryRunEnd(pass, checked) : dryRunEnd(pass, checked)));
   return dryRun ?? checked;
 }
 

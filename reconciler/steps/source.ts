@@ -5,13 +5,15 @@ import { PassError, stalled, targetError } from '../errors.js';
 import { PACKAGE_VERSION } from '../io/package.js';
 import { isVerifiedContent, sha256 } from '../state.js';
 import { targetLabel } from '../targets/index.js';
+import { liveWords, readLiveRows, usesRealtime } from '../realtime/pass-steps.js';
 import { Stop, type LiveFile, type PassRun, type Sourced } from './types.js';
 
 export async function sourcePhase(pass: PassRun): Promise<Sourced | Stop> {
   await pass.step('connect', () => connect(pass));
   const commit = await pass.step('fetch', () => fetch(pass));
   await pass.step('verify-signature', () => verifySignature(pass, commit));
-  const live = await pass.step('read-live', () => readLive(pass));
+  // realtime: the rows of the tables are what is live, not the wizard file
+  const live = await pass.step('read-live', () => (usesRealtime(pass.deps.config) ? readLiveRows(pass) : readLive(pass)));
   const current = await pass.step('up-to-date', () => upToDate(pass, commit, live));
   if (current instanceof Stop) return current;
   const known = await pass.step('known-compile-failure', async () => knownCompileFailure(pass, current));
@@ -87,7 +89,7 @@ async function upToDate(pass: PassRun, commit: string, live: LiveFile): Promise<
   }
   if (last?.inputKey === inputKey && isVerifiedContent(status, live.sha)) {
     return new Stop('unchanged', 'Unchanged',
-      `nothing changed: commit ${commit.slice(0, 12)} is live and the file is as written (${last.hash.slice(0, 12)})`);
+      `nothing changed: commit ${commit.slice(0, 12)} is live and ${usesRealtime(deps.config) ? `${liveWords(deps.config)} are` : 'the file is'} as written (${last.hash.slice(0, 12)})`);
   }
   return { commit, inputKey, live, resume: undefined };
 }

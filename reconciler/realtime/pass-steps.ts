@@ -1,0 +1,116 @@
+// The realtime strategy's part of a pass, called from the source and check phases: the live state is
+// the rows of ps_endpoints, ps_aors and ps_auths (the wizard file is neither read nor written), the
+// change is a row diff, and the no-change decision and the dry run speak of rows. What a step learns
+// is kept per pass for the next one: the rows read once, the plan worked out once.
+import { rowsOfModel, learnSecrets, planRealtime, readCurrentRows, describePlan, type RealtimeContext, type RealtimePlan } from './strategy.js';
+import { readRecord, contentOfTables, type RealtimeRecord } from './record.js';
+import { describeChange, type RowChange } from './rows-diff.js';
+import { effectivePolicy } from '../../compiler/plan/guards.js';
+import type { RealtimeRows } from '../../compiler/realtime-rows.js';
+import type { ReconcilerConfig } from '../config.js';
+import { stalled } from '../errors.js';
+import type { DryRunPreview } from '../pass-types.js';
+import { PreviewStop } from '../steps/preview.js';
+import { Stop, type Checked, type Compiled, type LiveFile, type PassRun } from '../steps/types.js';
+
+export function usesRealtime(config: ReconcilerConfig): boolean {
+  return config.target.strategy === 'realtime-sqlite';
+}
+
+/** What the pass is writing to: the words its messages use. */
+export function liveWords(config: ReconcilerConfig): string {
+  return usesRealtime(config) ? `the realtime rows in ${config.target.realtime?.database ?? '(no database)'}` : config.target.liveFile;
+}
+
+interface Found {
+  current: RealtimeRows;
+  record: RealtimeRecord | undefined;
+  plan?: RealtimePlan;
+}
+
+const found = new WeakMap<PassRun, Found>();
+
+/** The realtime context of a pass (the deploy phase's, the host check's). */
+export function realtimeContext(pass: PassRun, over: Partial<RealtimeContext> = {}): RealtimeContext {
+  const { config, target, log } = pass.deps;
+  const database = config.target.realtime?.database;
+  if (!database) throw stalled('TargetRefused', 'target.strategy is realtime-sqlite but target.realtime.database is not set');
+  return { target, database, log, verify: config.verify, drift: config.drift, stateDir: config.stateDir,
+    asterisk: { cli: config.asterisk.cli, timeoutMs: config.asterisk.timeoutMs },
+    guards: effectivePolicy(undefined, config.guards), // the deploy phase hands in site.yaml's, tightened by these
+    dryRun: pass.options.dryRun, ...over };
+}
+
+/**
+ * The source phase's "live file" under realtime: the rows as found. Its sha is the content last applied
+ * when the tables still hold exactly the rows written for it (by the record's digests), '' otherwise —
+ * so the up-to-date decision stops a pass with nothing new in Git and no row edited by hand.
+ */
+export async function readLiveRows(pass: PassRun): Promise<LiveFile> {
+  const ctx = realtimeContext(pass);
+  const current = await readCurrentRows(ctx);
+  const record = await readRecord(ctx.stateDir);
+  found.set(pass, { current, record });
+  const live = { data: null, sha: contentOfTables(current, record) };
+  pass.notes.live = live;
+  return live;
+}
+
+/** The check phase's compare under realtime: Git's rows against the rows found, or a Stop when none is to be written. */
+export async function compareRows(pass: PassRun, input: Compiled): Promise<Checked | Stop> {
+  const f = found.get(pass) ?? (await readLiveRows(pass), found.get(pass)!);
+  const { log, config } = pass.deps;
+  const desired = rowsOfModel(input.compiled.model);
+  learnSecrets(log, desired);
+  const plan = planRealtime(f.current, desired, f.record, config.drift.mode);
+  f.plan = plan;
+  pass.notes.changes = plan.extensions;
+  const where = liveWords(config);
+  if (plan.drifted.length) pass.notes.drift = true;
+  // a pass that goes on to write logs the drift when it writes (applyPlan)
+  if (plan.drifted.length && (!plan.changes.length || pass.options.dryRun)) {
+    log.warn('realtime.drift', { rows: plan.drifted.slice(0, 50), count: plan.drifted.length, mode: config.drift.mode });
+  }
+  if (!plan.changes.length) {
+    if (plan.drifted.length) {
+      return new Stop('drift-reported', 'DriftDetected',
+        `${plan.drifted.length} rows of ${where} differ from Git (edited by hand); drift mode is report, so they were left as they are`);
+    }
+    return new Stop('unchanged', 'Unchanged',
+      `nothing Asterisk sees changed: ${where} already hold commit ${input.commit.slice(0, 12)}'s ${Object.keys(desired.ps_endpoints).length} extensions`);
+  }
+  return { ...input, changes: plan.extensions, drift: plan.drifted.length > 0 };
+}
+
+/** The plan the compare step worked out for this pass (the deploy phase writes exactly it). */
+export function plannedRows(pass: PassRun): RealtimePlan | undefined {
+  return found.get(pass)?.plan;
+}
+
+/** A realtime dry run's end: the rows it would write, and no reload. */
+export function rowsDryRunEnd(pass: PassRun, input: Checked): Stop {
+  const plan = plannedRows(pass);
+  const c = input.changes;
+  const detail = [c.added.length ? `add ${c.added.join(', ')}` : '', c.removed.length ? `remove ${c.removed.join(', ')}` : '',
+    c.changed.length ? `change ${c.changed.join(', ')}` : ''].filter(Boolean).join('; ');
+  const what = plan ? describePlan(plan) : `+${c.added.length} -${c.removed.length} ~${c.changed.length} extensions`;
+  return new PreviewStop('dry-run', 'DryRun',
+    `would ${input.drift ? 'correct drift in' : 'write'} ${what} to ${liveWords(pass.deps.config)}${detail ? `: ${detail}` : ''}, ` +
+    'with no reload; nothing was changed', () => rowsPreview(pass, plan?.changes ?? [], c));
+}
+
+const SIGN = { insert: '+', update: '~', delete: '-' } as const;
+
+/** Each row change as a line, values shown only for changed columns, every secret column (secret). */
+export function rowsPreview(pass: PassRun, changes: readonly RowChange[], extensions: Checked['changes']): DryRunPreview {
+  const redact = (s: string) => pass.deps.log.redact(s);
+  const lines = changes.map((ch) => {
+    const d = describeChange(ch) as { columns: string[]; before?: Record<string, string>; after?: Record<string, string> };
+    return redact(`${SIGN[ch.kind]} ${ch.table} ${ch.id}${ch.kind === 'update' ? `: ${d.columns.join(', ')}` : ''}`);
+  });
+  const diff = changes.filter((ch) => ch.kind === 'update').flatMap((ch) => {
+    const d = describeChange(ch) as { before: Record<string, string>; after: Record<string, string> };
+    return ch.columns.map((k) => redact(`~ ${ch.table} ${ch.id} ${k}: ${d.before[k] ?? '(NULL)'} → ${d.after[k] ?? '(NULL)'}`));
+  }).join('\n');
+  return { lines, changes: { added: extensions.added, removed: extensions.removed, changed: extensions.changed, site: [] }, diff };
+}
