@@ -6,10 +6,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REALTIME_TABLES, createTableSql } from '../compiler/realtime-schema.js';
 import { ConfigError, parseConfig } from '../reconciler/config.js';
-import { createTables, readRows } from '../reconciler/realtime/sqlite.js';
+import { createTables, readRows, runTransaction } from '../reconciler/realtime/sqlite.js';
 import { LocalTarget } from '../reconciler/targets/local.js';
 import { runCliInProcess } from './helpers/cli.js';
-import { passFixture } from './helpers/pass-fixture.js';
+import { passFixture, shippedFiles } from './helpers/pass-fixture.js';
 
 test('a realtime pass writes the rows, reloads nothing, and a second pass finds nothing to write', async () => {
   const fx = await passFixture({ config: { verify: false } });
@@ -27,6 +27,73 @@ test('a realtime pass writes the rows, reloads nothing, and a second pass finds 
     const second = await fx.pass();
     assert.is(second.result, 'unchanged', second.message);
     assert.not.ok(fx.logLines.some((l) => l.includes('Maja1234')), 'a password reached the log');
+  } finally {
+    fx.cleanup();
+  }
+});
+
+/** A fixture on the realtime strategy with fresh tables. */
+async function realtimeFixture() {
+  const fx = await passFixture({ config: { verify: false } });
+  const database = join(fx.root, 'realtime.sqlite3');
+  await createTables(new LocalTarget(), database, REALTIME_TABLES.map(createTableSql));
+  fx.config.target.strategy = 'realtime-sqlite';
+  fx.config.target.realtime = { database };
+  return { fx, database };
+}
+
+test('nothing new in Git and no row edited: the pass stops before compiling, and says rows, not the wizard file', async () => {
+  const { fx, database } = await realtimeFixture();
+  try {
+    assert.is((await fx.pass()).result, 'applied');
+    const second = await fx.pass();
+    assert.is(second.result, 'unchanged', second.message);
+    const steps = second.steps!.map((s) => s.name);
+    assert.ok(steps.includes('read-live') && !steps.includes('compile') && !steps.includes('compare'), steps.join(' '));
+    assert.match(second.message, `the realtime rows in ${database} are as written`);
+    assert.not.match(second.message, 'pjsip_wizard');
+    // a commit that changes nothing Asterisk sees: compiled, compared as rows, nothing written
+    fx.remote.commit({ 'README.md': '# extensions, reworded\n' });
+    const readme = await fx.pass();
+    assert.is(readme.result, 'unchanged', readme.message);
+    assert.match(readme.message, /already hold commit [0-9a-f]{12}'s 24 extensions/);
+    assert.is(fx.live(), null, 'no wizard file is read or written');
+  } finally {
+    fx.cleanup();
+  }
+});
+
+test('a row edited by hand is found on the next pass (not up to date) and put back', async () => {
+  const { fx, database } = await realtimeFixture();
+  try {
+    assert.is((await fx.pass()).result, 'applied');
+    await runTransaction(new LocalTarget(), database, ["UPDATE ps_endpoints SET callerid = '\"Hand\" <6011>' WHERE id = '6011';"]);
+    const r = await fx.pass();
+    assert.is(r.result, 'drift-corrected', r.message);
+    assert.equal(r.changes, { added: [], removed: [], changed: ['6011'] });
+    assert.is((await readRows(new LocalTarget(), database)).ps_endpoints['6011']!.callerid, '"Softphone 2" <6011>');
+    assert.is((await fx.pass()).result, 'unchanged');
+  } finally {
+    fx.cleanup();
+  }
+});
+
+test('a realtime dry run names the rows it would write and no reload, and changes nothing', async () => {
+  const { fx, database } = await realtimeFixture();
+  try {
+    assert.is((await fx.pass()).result, 'applied');
+    const before = await readRows(new LocalTarget(), database);
+    const text = shippedFiles()['extensions/6010.yaml']!.replace('Softphone 1', 'Front Desk').replace('Maja1234', 'Changed-Pw-6010');
+    fx.remote.commit({ 'extensions/6010.yaml': text });
+    const r = await fx.pass({ dryRun: true });
+    assert.is(r.result, 'dry-run', r.message);
+    assert.match(r.message, `would write 2 rows (0 added, 1 changed, 0 removed extensions) to the realtime rows in ${database}: change 6010, with no reload`);
+    assert.not.match(r.message, 'pjsip_wizard');
+    assert.equal(r.preview?.lines, ['~ ps_endpoints 6010: callerid', '~ ps_auths 6010-iauth: password (secret)']);
+    assert.match(r.preview!.diff, '~ ps_endpoints 6010 callerid: "Softphone 1" <6010> → "Front Desk" <6010>');
+    assert.match(r.preview!.diff, '~ ps_auths 6010-iauth password: (secret) → (secret)');
+    assert.not.ok(JSON.stringify(r).includes('Changed-Pw-6010') || JSON.stringify(r).includes('Maja1234'), 'a password reached the result');
+    assert.equal(await readRows(new LocalTarget(), database), before);
   } finally {
     fx.cleanup();
   }
