@@ -1,7 +1,8 @@
-// The read-only `pjsip show` listings `inspect` needs beyond the pass's: aors, auths (ids only: inspect
-// never runs `pjsip show auth <id>`, which prints the password), contacts, one contact, one aor, and
-// the transport each endpoint of `pjsip show endpoints` uses; and any one object's rows, for the
-// pass's verify (which compares an auth's password and never prints it). Layouts as Asterisk 22.10.1 prints them.
+// The read-only `pjsip show` listings `inspect` and verify need beyond `pjsip show endpoints`: aors,
+// auths (ids only: inspect never runs `pjsip show auth <id>`, which prints the password), identifies,
+// registrations, contacts, one contact, one aor, and the transport each endpoint of `pjsip show
+// endpoints` uses; and any one object's rows, for the pass's verify (which compares an auth's
+// password and never prints it). Layouts as Asterisk 22.10.1 prints them.
 import { clip, parseEndpointParameters, query, type AsteriskOptions, type Outcome } from './asterisk.js';
 import { redactCliRows } from '../compiler/secrets-policy.js';
 import type { Target } from './target.js';
@@ -9,8 +10,11 @@ import type { Target } from './target.js';
 const LISTING = /^\s*Objects found:\s*(\d+)\s*$/m;
 const NONE = /^\s*No objects found\.\s*$/;
 
-/** `pjsip show aors` / `pjsip show auths`: the ids of the `Aor:` / `Auth:` rows. Null when not such a listing. */
-export function parseObjectIds(text: string, label: 'Aor' | 'Auth'): Set<string> | null {
+/**
+ * `pjsip show aors|auths|identifies`: the ids of the `Aor:` / `Auth:` / `Identify:` rows. Null when not
+ * such a listing, or when its `Objects found: N` does not match the rows (cut output).
+ */
+export function parseObjectIds(text: string, label: 'Aor' | 'Auth' | 'Identify'): Set<string> | null {
   if (NONE.test(text)) return new Set();
   const count = LISTING.exec(text);
   if (!count) return null;
@@ -18,8 +22,26 @@ export function parseObjectIds(text: string, label: 'Aor' | 'Auth'): Set<string>
   for (const m of text.matchAll(new RegExp(`^\\s*${label}:\\s+(\\S+)`, 'gm'))) {
     const field = m[1]!;
     if (field.startsWith('<')) continue; // the legend row
-    // an auth row is `<id>/<username>`; an aor row is the id alone
-    ids.add(label === 'Auth' ? field.slice(0, field.lastIndexOf('/') < 0 ? field.length : field.lastIndexOf('/')) : field);
+    // an auth row is `<id>/<username>`, an identify row `<id>/<endpoint>`; an aor row is the id alone.
+    // The wizard's ids have no `/` (section names are [0-9A-Za-z_-]); a user name may.
+    ids.add(label === 'Aor' || !field.includes('/') ? field : field.slice(0, field.indexOf('/')));
+  }
+  return ids.size === Number(count[1]) ? ids : null;
+}
+
+/**
+ * `pjsip show registrations` (res_pjsip_outbound_registration.c): below the legend, one row per
+ * registration, `<id>/<server uri>  <auth>  <status>`, with no label. Null as parseObjectIds.
+ */
+export function parseRegistrationIds(text: string): Set<string> | null {
+  if (NONE.test(text)) return new Set();
+  const count = LISTING.exec(text);
+  const rule = text.search(/^=+\s*$/m);
+  if (!count || rule < 0) return null;
+  const ids = new Set<string>();
+  for (const line of text.slice(rule).split('\n').slice(1)) {
+    const m = /^\s*([^\s/]+)\/\S*/.exec(line);
+    if (m && !LISTING.test(line)) ids.add(m[1]!);
   }
   return ids.size === Number(count[1]) ? ids : null;
 }
@@ -84,11 +106,28 @@ export function parseEndpointTransports(text: string): Map<string, string> | nul
 const safeWord = (s: string) => /^[^\s"'\\]{1,512}$/.test(s);
 
 export function showAors(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Set<string>>> {
-  return query(t, o, 'pjsip show aors', (s) => parseObjectIds(s, 'Aor'));
+  return listObjectIds(t, o, 'aor');
 }
 
 export function showAuths(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<Set<string>>> {
-  return query(t, o, 'pjsip show auths', (s) => parseObjectIds(s, 'Auth'));
+  return listObjectIds(t, o, 'auth');
+}
+
+/** The kinds verify lists (endpoints come from `pjsip show endpoints`, read by the caller). */
+export type ListedKind = 'aor' | 'auth' | 'identify' | 'registration';
+
+const LISTINGS: Record<ListedKind, { command: string; read: (text: string) => Set<string> | null }> = {
+  aor: { command: 'pjsip show aors', read: (s) => parseObjectIds(s, 'Aor') },
+  auth: { command: 'pjsip show auths', read: (s) => parseObjectIds(s, 'Auth') },
+  identify: { command: 'pjsip show identifies', read: (s) => parseObjectIds(s, 'Identify') },
+  registration: { command: 'pjsip show registrations', read: parseRegistrationIds },
+};
+
+export const listingCommand = (kind: ListedKind): string => LISTINGS[kind].command;
+
+/** The ids of every loaded object of one kind: one command, whatever the PBX's size. */
+export function listObjectIds(t: Target, o: Partial<AsteriskOptions>, kind: ListedKind): Promise<Outcome<Set<string>>> {
+  return query(t, o, LISTINGS[kind].command, LISTINGS[kind].read);
 }
 
 export function showContacts(t: Target, o: Partial<AsteriskOptions> = {}): Promise<Outcome<ContactRow[]>> {

@@ -7,7 +7,8 @@
 //   identify <n>-identify with remote_hosts, unless accepts_registrations or sends_line_with_registrations;
 //   registration <n>-reg-<i> per remote_hosts entry with sends_registrations.
 // A value an object's parser refuses drops that object alone, and the reload still says it
-// succeeded; a changed section whose new text fails keeps its OLD object. So existence and values.
+// succeeded; a changed section whose new text fails keeps its OLD object. So existence (every object,
+// from the listings) and values (shown one object at a time, reconciler/verify-sample.ts says which).
 import { isTrue } from '../compiler/catalog.js';
 import type { ExtensionModel } from '../compiler/types.js';
 import type { ShownKind } from './asterisk-objects.js';
@@ -37,6 +38,15 @@ export interface VerifyProblem {
   code: 'ObjectMissing' | 'ValueDiffers';
   /** what Asterisk shows ('' for credentials and missing objects) */
   shown: string;
+}
+
+/**
+ * The expected objects of `ext` that a listing of their kind does not have (`listed`: kind → the
+ * ids Asterisk lists: `pjsip show endpoints|aors|auths|identifies|registrations`).
+ */
+export function missingObjects(ext: ExtensionModel, listed: ReadonlyMap<ShownKind, ReadonlySet<string> | ReadonlyMap<string, unknown>>): VerifyProblem[] {
+  return expectedObjects(ext).filter((obj) => !listed.get(obj.kind)?.has(obj.id))
+    .map((obj) => ({ extension: ext.number, what: `${obj.kind} ${obj.id}`, code: 'ObjectMissing' as const, shown: '' }));
 }
 
 /**

@@ -1,21 +1,36 @@
-// After a reload: every added or changed extension has each object the wizard should make for it,
-// showing the values Git wrote (reconciler/verify-objects.ts). One `pjsip show <kind> <id>` per
-// object — a few per changed extension, each ~50 ms, whatever the PBX's size — a few at a time, so
-// one change among 10,000 extensions costs what one among ten does. The listing of every endpoint
-// (`pjsip show endpoints`) stays the check for the extensions the change did not touch.
+// After a reload: every added or changed extension has each object the wizard should make for it
+// (reconciler/verify-objects.ts), and shows the values Git wrote. Existence is read from one listing
+// per kind (`pjsip show endpoints`, read by the caller, `pjsip show aors|auths`, and identifies or
+// registrations when a change makes any), so it costs the same for one change as for 10,000. Values
+// need one `pjsip show <kind> <id>` per object (~50 ms each, a few at a time): all changed extensions
+// when they are few, a sample of VALUE_CHECKED_MAX when many (reconciler/verify-sample.ts).
 import { effectiveOptions, parseConf } from '../compiler/conf-parse.js';
 import { isSecretOption } from '../compiler/secrets-policy.js';
 import type { CompiledModel } from '../compiler/types.js';
 import type { AsteriskFailure, AsteriskOptions } from './asterisk.js';
-import { showParameters } from './asterisk-objects.js';
+import { listingCommand, listObjectIds, showParameters, type ListedKind, type ShownKind } from './asterisk-objects.js';
 import type { Target } from './target.js';
-import { checkExtension, expectedObjects, type VerifyProblem } from './verify-objects.js';
+import { checkExtension, expectedObjects, missingObjects, type VerifyProblem } from './verify-objects.js';
+import { valueSample } from './verify-sample.js';
 
 /** At most this many `asterisk -rx` at once: enough to hide their latency, few enough for a busy PBX. */
 export const VERIFY_PARALLEL = 4;
 
+export interface VerifyCounts {
+  /** changed extensions whose values were compared */
+  valueChecked: number;
+  /** changed extensions only checked for existence (not in the sample) */
+  existenceOnly: number;
+  /** the kinds they fall into (each has at least one extension in the sample) */
+  kinds: number;
+  /** objects shown one by one */
+  objectsShown: number;
+  /** listings read for existence (`pjsip show aors` …) */
+  listings: string[];
+}
+
 export type VerifyOutcome =
-  | { ok: true; problems: VerifyProblem[]; objects: number }
+  | ({ ok: true; problems: VerifyProblem[] } & VerifyCounts)
   | { ok: false; failure: { reason: AsteriskFailure; detail: string }; command: string };
 
 /**
@@ -48,17 +63,46 @@ async function inPool<T>(items: T[], limit: number, run: (item: T) => Promise<bo
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Shows each object of `numbers` and compares it with the model; `conf` is the file Asterisk just reloaded. */
+type Failure = Extract<VerifyOutcome, { ok: false }>;
+
+/** One listing per kind the expected objects use; endpoints come from the caller's `pjsip show endpoints`. */
+async function listings(target: Target, o: Partial<AsteriskOptions>, kinds: Set<ShownKind>,
+  endpoints: ReadonlyMap<string, string>): Promise<Map<ShownKind, ReadonlySet<string> | ReadonlyMap<string, string>> | Failure> {
+  const listed = new Map<ShownKind, ReadonlySet<string> | ReadonlyMap<string, string>>([['endpoint', endpoints]]);
+  const wanted = [...kinds].filter((k): k is ListedKind => k !== 'endpoint');
+  let failure: Failure | undefined;
+  await inPool(wanted, VERIFY_PARALLEL, async (kind) => {
+    const r = await listObjectIds(target, o, kind);
+    if (!r.ok) {
+      failure = { ok: false, failure: r, command: listingCommand(kind) };
+      return false;
+    }
+    listed.set(kind, r.value);
+    return true;
+  });
+  return failure ?? listed;
+}
+
+/**
+ * Checks the objects of `numbers` (added or changed extensions) against the model: each exists
+ * (listings), and the sampled ones show Git's values. `conf` is the file Asterisk just reloaded;
+ * `endpoints` what `pjsip show endpoints` listed after the reload.
+ */
 export async function verifyExtensions(target: Target, o: Partial<AsteriskOptions>, model: CompiledModel,
-  conf: string, numbers: string[]): Promise<VerifyOutcome> {
+  conf: string, numbers: string[], endpoints: ReadonlyMap<string, string>): Promise<VerifyOutcome> {
   const wanted = new Set(numbers);
   const exts = model.extensions.filter((e) => wanted.has(e.number));
-  if (!exts.length) return { ok: true, problems: [], objects: 0 };
-  const credentials = sectionCredentials(conf, wanted);
-  const jobs = exts.flatMap((ext) => expectedObjects(ext).map((obj) => ({ ext: ext.number, obj })));
+  const none: VerifyCounts = { valueChecked: 0, existenceOnly: 0, kinds: 0, objectsShown: 0, listings: [] };
+  if (!exts.length) return { ok: true, problems: [], ...none };
+  const kinds = new Set(exts.flatMap((e) => expectedObjects(e).map((obj) => obj.kind)));
+  const listed = await listings(target, o, kinds, endpoints);
+  if (!(listed instanceof Map)) return listed;
+  const sample = valueSample(exts);
+  const credentials = sectionCredentials(conf, new Set(sample.checked.map((e) => e.number)));
+  const jobs = sample.checked.flatMap((ext) => expectedObjects(ext));
   const shown = new Map<string, Map<string, string> | null>();
-  let failure: Extract<VerifyOutcome, { ok: false }> | undefined;
-  await inPool(jobs, VERIFY_PARALLEL, async ({ obj }) => {
+  let failure: Failure | undefined;
+  await inPool(jobs, VERIFY_PARALLEL, async (obj) => {
     const r = await showParameters(target, o, obj.kind, obj.id);
     if (!r.ok) {
       failure = { ok: false, failure: r, command: `pjsip show ${obj.kind} ${obj.id}` };
@@ -68,6 +112,13 @@ export async function verifyExtensions(target: Target, o: Partial<AsteriskOption
     return true;
   });
   if (failure) return failure;
-  const problems = exts.flatMap((ext) => checkExtension(ext, shown, credentials.get(ext.number) ?? new Map()));
-  return { ok: true, problems, objects: jobs.length };
+  // a missing object is found by its listing and, when sampled, by its show too: named once
+  const seen = new Set<string>();
+  const problems = [...exts.flatMap((ext) => missingObjects(ext, listed)),
+    ...sample.checked.flatMap((ext) => checkExtension(ext, shown, credentials.get(ext.number) ?? new Map()))]
+    .filter((p) => { const k = `${p.extension} ${p.code} ${p.what}`; return seen.has(k) ? false : (seen.add(k), true); });
+  const order = new Map(exts.map((e, i) => [e.number, i]));
+  problems.sort((a, b) => order.get(a.extension)! - order.get(b.extension)!);
+  return { ok: true, problems, valueChecked: sample.checked.length, existenceOnly: exts.length - sample.checked.length,
+    kinds: sample.kinds, objectsShown: jobs.length, listings: [...kinds].filter((k): k is ListedKind => k !== 'endpoint').map(listingCommand) };
 }

@@ -1,5 +1,6 @@
 // The deploy phase, the steps that change the host: back up, write atomically, reload, verify (every
-// endpoint loaded; each added or changed extension's objects and values, reconciler/verify.ts) — and
+// endpoint loaded; each added or changed extension's objects exist, and their values — all, or a
+// sample when thousands changed — reconciler/verify.ts) — and
 // on a failed reload or verify roll back to the last content that verified (reloaded and verified
 // again; rollback.ts).
 import { readFile } from 'node:fs/promises';
@@ -91,8 +92,13 @@ async function verify(pass: PassRun, d: Deploying): Promise<Stop> {
     const since = d.input.resume && d.previous ? extensionChanges(d.previous.toString('utf8'), desired.data.toString('utf8')) : changes;
     const touched = [...since.added, ...since.changed];
     const t0 = performance.now();
-    const v = await verifyExtensions(target, config.asterisk, compiled.model, desired.data.toString('utf8'), touched);
+    const v = await verifyExtensions(target, config.asterisk, compiled.model, desired.data.toString('utf8'), touched, shown.value);
     if (!v.ok) throw await rollback(pass, d, asteriskError(v.failure, `'${v.command}'`));
+    if (v.existenceOnly > 0) {
+      log.info('verify.sampled', { changed: touched.length, valueChecked: v.valueChecked, existenceOnly: v.existenceOnly, kinds: v.kinds,
+        note: `every object of the ${touched.length} changed extensions checked for existence; values compared for ${v.valueChecked} ` +
+          `(each of the ${v.kinds} kinds, the first, the last, the rest spread over the range)` });
+    }
     if (v.problems.length) {
       log.error('asterisk.verify-mismatch', { problems: v.problems.map((p) => ({ extension: p.extension, what: p.what, code: p.code })) });
       throw await rollback(pass, d, failed('VerifyFailed', `after the reload Asterisk does not have what Git wrote for ` +
@@ -100,7 +106,8 @@ async function verify(pass: PassRun, d: Deploying): Promise<Stop> {
         '(a value Asterisk refused drops that object, or keeps its old one; see its log)'));
     }
     log.info('asterisk.verified', { endpoints, removed: changes.removed.length, changedVerified: touched.length,
-      objectsShown: v.objects, verifyChangedMs: Math.round(performance.now() - t0) });
+      valueChecked: v.valueChecked, existenceOnly: v.existenceOnly, listings: v.listings, objectsShown: v.objectsShown,
+      verifyChangedMs: Math.round(performance.now() - t0) });
   }
   const what = drift ? 'drift corrected: rewrote' : live.sha === desired.sha ? 'applied (its file was already written, not yet verified)' : 'applied';
   return new Stop(drift ? 'drift-corrected' : 'applied', drift ? 'DriftCorrected' : 'Applied',

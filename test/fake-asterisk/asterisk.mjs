@@ -3,7 +3,8 @@
 // asterisk/BEHAVIOR.md, lies included (exit 0 for `No such command`). Its state lives in the folder
 // named by FAKE_ASTERISK_HOME, so several can run side by side:
 //   config.json   { confPath, down, hang, booting, reloadInProgress, dropSections, transports,
-//                   translatableCodecs, keepOldObjectOnFailure, contacts, dropObjects, acls, geolocProfiles }
+//                   translatableCodecs, keepOldObjectOnFailure, contacts, dropObjects, acls, geolocProfiles,
+//                   reloadDelayMs }
 //   loaded.json   the objects currently loaded and the last seen text of each wizard section
 //   calls.log     one line per command received
 //   asterisk.log  what the real one would log (errors of a reload, warnings of the parser)
@@ -11,7 +12,8 @@
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyState, reloadWizard } from './wizard.mjs';
-import { showAcls, showContact, showContacts, showGeolocProfiles, showEndpoint, showEndpoints, showObject, showObjects, showTranslation, showTransport, showTransports } from './output.mjs';
+import { realtimeLoad, showConfigMappings, showModulesLike, withRealtimeObject } from './realtime.mjs';
+import { showAcls, showContact, showContacts, showGeolocProfiles, showEndpoint, showEndpoints, showIdentifies, showObject, showObjects, showRegistrations, showTranslation, showTransport, showTransports } from './output.mjs';
 
 const WIZARD_MODULES = new Set(['res_pjsip.so', 'res_pjsip_config_wizard.so', 'res_pjsip', 'res_pjsip_config_wizard']);
 const OTHER_MODULES = new Set(['chan_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_registrar.so', 'app_dial.so', 'pbx_config.so']);
@@ -59,6 +61,7 @@ function moduleReload(home, config, modules) {
       out += 'A module reload request is already in progress; please be patient\n';
     } else if (WIZARD_MODULES.has(mod)) {
       runWizardReload(home, config);
+      tookReload(config);
       out += `Module '${mod}' reloaded successfully.\n`;
     } else if (OTHER_MODULES.has(mod)) {
       out += `Module '${mod}' reloaded successfully.\n`;
@@ -67,6 +70,12 @@ function moduleReload(home, config, modules) {
     }
   }
   return out;
+}
+
+// `reloadDelayMs`: the answer comes that long after the file was applied, as a large PBX's reload
+// does (asterisk/BEHAVIOR.md "Reload cost"); a CLI killed meanwhile leaves the reload done, as there
+function tookReload(config) {
+  if (config.reloadDelayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, config.reloadDelayMs);
 }
 
 function runWizardReload(home, config) {
@@ -99,17 +108,23 @@ function run(command, home, config) {
   }
   if (a === 'pjsip' && b === 'show') {
     if (c === 'endpoints' && words.length === 3) return reply(showEndpoints(loadedState(home), config));
-    if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(loadedState(home), config, d));
+    if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(withRealtimeObject(loadedState(home), config, c, d), config, d));
     if (c === 'transports' && words.length === 3) return reply(showTransports(config));
     if (c === 'transport' && d !== undefined && words.length === 4) return reply(showTransport(config, d));
-    if (['aor', 'auth', 'identify', 'registration'].includes(c) && d !== undefined && words.length === 4) return reply(showObject(loadedState(home), c, d, config));
+    if (['aor', 'auth', 'identify', 'registration'].includes(c) && d !== undefined && words.length === 4) return reply(showObject(withRealtimeObject(loadedState(home), config, c, d), c, d, config));
     if ((c === 'aors' || c === 'auths') && words.length === 3) return reply(showObjects(loadedState(home), c.slice(0, -1), config));
+    if (c === 'identifies' && words.length === 3) return reply(showIdentifies(loadedState(home)));
+    if (c === 'registrations' && words.length === 3) return reply(showRegistrations(loadedState(home)));
     if (c === 'contacts' && words.length === 3) return reply(showContacts(loadedState(home), config));
     if (c === 'contact' && d !== undefined && words.length === 4) return reply(showContact(loadedState(home), config, d));
   }
   // res_geolocation's command exists only while the module is loaded (geolocProfiles: null = not loaded)
   if (a === 'geoloc' && b === 'list' && c === 'profiles' && words.length === 3 && config.geolocProfiles !== null) return reply(showGeolocProfiles(config));
   if (a === 'acl' && b === 'show' && words.length === 2) return reply(showAcls(config));
+  // realtime (mode `realtime`, see realtime.mjs)
+  if (a === 'module' && b === 'show' && c === 'like' && words.length === 4) return reply(showModulesLike(config, d));
+  if (a === 'core' && b === 'show' && c === 'config' && d === 'mappings' && words.length === 4) return reply(showConfigMappings(config));
+  if (a === 'realtime' && b === 'load' && words.length === 5) return reply(realtimeLoad(config, c, d, words[4]));
   if (a === 'core' && b === 'show') {
     if (c === 'translation' && words.length === 3) return reply(showTranslation(config));
     if (c === 'version' && words.length === 3) {

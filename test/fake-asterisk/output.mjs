@@ -187,6 +187,43 @@ export function showObjects(state, type, config = {}) {
   return [...(type === 'aor' ? AOR_LEGEND : AUTH_LEGEND), ...rows, ...(type === 'aor' ? [] : ['']), `Objects found: ${ids.length}`, '', ''].join('\n');
 }
 
+const IDENTIFY_LEGEND = [
+  '',
+  ' Identify:  <Identify/Endpoint...........................................................>',
+  '      Match:  <criteria...........................>',
+  '==========================================================================================',
+  '',
+];
+const REGISTRATION_LEGEND = [
+  '',
+  ' <Registration/ServerURI..............................>  <Auth....................>  <Status.......>',
+  '==========================================================================================',
+  '',
+];
+
+/** `pjsip show identifies`: `<id>/<endpoint>`, then a Match row per address (mask /32 when none). */
+export function showIdentifies(state) {
+  const ids = sortIds(Object.keys(state.objects.identify ?? {}));
+  if (!ids.length) return 'No objects found.\n\n';
+  const rows = ids.flatMap((id) => {
+    const f = state.objects.identify[id].fields;
+    const matches = (f.match ?? '').split(',').map((m) => m.trim()).filter(Boolean).map((m) => `      Match: ${m.includes('/') ? m : `${m}/32`}`);
+    return [` Identify:  ${id}/${f.endpoint ?? ''}`, ...matches, ''];
+  });
+  return [...IDENTIFY_LEGEND, ...rows, '', `Objects found: ${ids.length}`, '', ''].join('\n');
+}
+
+/** `pjsip show registrations`: `<id>/<server uri>`, its outbound auth and status (never sent: Unregistered). */
+export function showRegistrations(state) {
+  const ids = sortIds(Object.keys(state.objects.registration ?? {}));
+  if (!ids.length) return 'No objects found.\n\n';
+  const rows = ids.map((id) => {
+    const f = state.objects.registration[id].fields;
+    return ` ${`${id}/${f.server_uri ?? ''}`.padEnd(56)}${(f.outbound_auth ?? '').padEnd(28)}Unregistered`;
+  });
+  return [...REGISTRATION_LEGEND, ...rows, '', `Objects found: ${ids.length}`, '', ''].join('\n');
+}
+
 // Registrations are not made, they are configured: `contacts` in the fake's config lists
 // { aor, uri, status?, rttMs?, userAgent? }, shown while their aor is loaded (location.c's layout).
 const CONTACT_LEGEND = [

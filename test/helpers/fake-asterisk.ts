@@ -24,6 +24,8 @@ export interface FakeAsteriskMode {
   booting: boolean;
   /** reloads answer `A module reload request is already in progress; please be patient` */
   reloadInProgress: boolean;
+  /** a wizard reload answers this long after it applied the file (a large PBX's reload takes seconds) */
+  reloadDelayMs: number;
   /** wizard sections whose endpoint fails to apply even when valid */
   dropSections: string[];
   /** objects whose apply fails although their text is good (a half-load: `{ type: 'aor', id: '7000' }`, `{ type: 'auth', id: '7000-iauth' }`) */
@@ -38,6 +40,8 @@ export interface FakeAsteriskMode {
   translatableCodecs: string[];
   /** keep a section's previous object when its new text fails to apply, as a real 22.10.1 does (default: true; false removes it) */
   keepOldObjectOnFailure: boolean;
+  /** res_config_sqlite3 reading `database`, with the tables extconfig maps and the object types sorcery reads from them (default: all) */
+  realtime: { database: string; module?: boolean; extconfig?: string[]; sorcery?: ('endpoint' | 'aor' | 'auth')[] } | null;
   /** registered contacts, listed while their aor is loaded (status default NonQual: qualify off) */
   contacts: { aor: string; uri: string; status?: 'Avail' | 'Unavail' | 'NonQual' | 'Unknown'; rttMs?: number; userAgent?: string }[];
 }
