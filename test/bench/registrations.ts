@@ -12,7 +12,8 @@
 // the benchmark itself breaks (a pass not applied, the phone unable to register before the change).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REALTIME_TABLES, createTableSql } from '../../compiler/realtime-schema.js';
 import { configFrom } from '../../reconciler/config.js';
@@ -58,6 +59,7 @@ for (let i = 0; i < COUNT; i++) {
   seed[`extensions/${n}.yaml`] = extensionYaml(n, `Phone ${i}`);
 }
 
+const eventOf = (line: string) => { try { return String((JSON.parse(line.slice(line.indexOf('{'))) as { event?: unknown }).event ?? ''); } catch { return ''; } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A pass that cannot outlive PASS_LIMIT_MS (the reconciler's own timeouts should end it far sooner). */
@@ -80,6 +82,7 @@ async function measure(strategy: Strategy): Promise<StrategyFigures> {
     const database = join(root, 'realtime.sqlite3');
     if (strategy === 'realtime-sqlite') await createTables(new LocalTarget(), database, REALTIME_TABLES.map(createTableSql));
     ast = await startAsterisk(strategy === 'realtime-sqlite' ? { realtime: { database } } : {});
+    const events: { at: number; event: string }[] = [];
     const remote = createRemote(root);
     remote.commit(seed, `${COUNT} extensions`);
     const passWith = async (verify: boolean) => {
@@ -90,7 +93,9 @@ async function measure(strategy: Strategy): Promise<StrategyFigures> {
         stateDir: join(root, 'state'),
         verify,
       }, join(root, 'reconciler.yaml'));
-      const deps = await loadPassDeps(config, { log: createLogger({ write: () => {} }), target: new LocalTarget({ killGraceMs: 500 }) });
+      // when each event was logged: the reload step's window is from `live.written` to `asterisk.reloaded`
+      const log = createLogger({ write: (line) => { events.push({ at: Date.now(), event: eventOf(line) }); } });
+      const deps = await loadPassDeps(config, { log, target: new LocalTarget({ killGraceMs: 500 }) });
       return () => boundedPass(runPass(deps, { trigger: 'bench' }), `${strategy} pass`);
     };
 
@@ -116,8 +121,13 @@ async function measure(strategy: Strategy): Promise<StrategyFigures> {
     const shown = await ast.cli(`pjsip show endpoint ${CHANGED}`);
     if (!shown.includes('Phone 0 renamed')) throw new Error(`${strategy}: Asterisk does not show the new callerid of ${CHANGED} after the apply`);
     const stepMs = (name: string) => r.steps?.find((s) => s.name === name)?.ms;
+    const at = (event: string) => events.find((e) => e.at >= start && e.event === event)?.at;
+    const [written, reloaded] = [at('live.written'), at('asterisk.reloaded')];
+    if (process.env.BENCH_SAMPLES) {
+      writeFileSync(`${process.env.BENCH_SAMPLES}.${strategy}.json`, JSON.stringify({ start, end, events: events.filter((e) => e.at >= start), samples }, null, 1));
+    }
     return { strategy, firstApplyMs: first.durationMs, applyMs: end - start, reloadMs: stepMs('reload'), reloads,
-      reloaded: r.reloaded, samples, window: { start, end } };
+      reloaded: r.reloaded, reloadWindow: written && reloaded ? { start: written, end: reloaded } : undefined, steps: (r.steps ?? []).filter((s) => s.ms >= 50), samples, window: { start, end } };
   } finally {
     loop?.kill();
     await ast?.stop();
@@ -130,3 +140,5 @@ process.stdout.write(`registrations benchmark: ${COUNT} extensions, one changed 
 const file = await measure('file');
 const realtime = await measure('realtime-sqlite');
 printComparison(file, realtime, { limitMs: LIMIT_MS });
+// the machine is shared: its load says how much the figures may owe to others
+process.stdout.write(`  load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}\n`);

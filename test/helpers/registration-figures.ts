@@ -17,6 +17,10 @@ export interface StrategyFigures {
   reloaded: boolean;
   /** every REGISTER of the loop (lead, apply, margin) */
   samples: RegisterSample[];
+  /** the reload step, in Date.now() time (from the log's live.written to asterisk.reloaded) */
+  reloadWindow?: { start: number; end: number };
+  /** the measured pass's steps that took 50 ms or more */
+  steps: { name: string; ms: number }[];
   /** the measured pass, in Date.now() time */
   window: { start: number; end: number };
 }
@@ -52,6 +56,9 @@ export function printComparison(file: StrategyFigures, realtime: StrategyFigures
   const failed = (c: Counts) => `${c.noAnswer + c.refused} (${c.noAnswer} no answer, ${c.refused} refused)`;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const [fd, rd] = [during(file), during(realtime)];
+  const reloading = (f: StrategyFigures) => (f.reloadWindow ? counts(f.samples.filter((s) => s.sentAt >= f.reloadWindow!.start && s.sentAt <= f.reloadWindow!.end)) : undefined);
+  const inReload = (f: StrategyFigures) => { const c = reloading(f); return c ? `${c.sent} / ${c.ok}` : 'no reload'; };
+  const reloadLatency = (f: StrategyFigures) => { const c = reloading(f); return c ? latency(c) : '-'; };
 
   const rows: [string, string, string, string, string][] = [
     ['', 'file (wizard + reload)', 'realtime-sqlite', 'goal (realtime)', 'realtime'],
@@ -64,11 +71,14 @@ export function printComparison(file: StrategyFigures, realtime: StrategyFigures
     ['  failed', failed(fd), failed(rd), '0', verdict(rd.sent > 0 && rd.ok === rd.sent)],
     ['  success', share(fd), share(rd), '100 %', verdict(rd.sent > 0 && rd.ok === rd.sent)],
     ['  latency p50 / p95 / max', latency(fd), latency(rd), '', ''],
+    ['REGISTERs sent during the reload step: sent / 200', inReload(file), inReload(realtime), '', ''],
+    ['  latency p50 / p95 / max', reloadLatency(file), reloadLatency(realtime), '', ''],
     [`before the apply (${lead(file).sent}/${lead(realtime).sent} sent): p50 / p95 / max`, latency(lead(file)), latency(lead(realtime)), '', ''],
     ['after the apply: sent / answered 200', `${after(file).sent} / ${after(file).ok}`, `${after(realtime).sent} / ${after(realtime).ok}`, '', ''],
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   process.stdout.write(rows.map((r) => `  ${r.slice(0, 4).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[4]}`.trimEnd()).join('\n') + '\n');
+  for (const f of [file, realtime]) process.stdout.write(`  ${f.strategy} pass steps: ${f.steps.map((s) => `${s.name} ${seconds(s.ms)}`).join(', ')}\n`);
   const goal = rd.sent > 0 && rd.ok === rd.sent && realtime.reloads === 0 && !realtime.reloaded;
   process.stdout.write(`  goal (realtime: every REGISTER during the apply answered 200, no reload): ${verdict(goal)}\n`);
 }
