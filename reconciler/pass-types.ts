@@ -15,6 +15,7 @@ export type Reason =
   | 'Applied' | 'Unchanged' | 'DriftCorrected' | 'DriftDetected' | 'DryRun' | 'Suspended'
   | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
   | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid' | 'HostReferenceMissing'
+  | 'RealtimeNotConfigured'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
   | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
   | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'LiveFileNotRegular' | 'LiveFileTooLarge' | 'Internal';
@@ -73,6 +74,14 @@ export interface Suspension {
   by?: string;
 }
 
+/** A reload that succeeded: the next reload's timeout scales from it (reconciler/reload-timeout.ts). */
+export interface LastReload {
+  durationMs: number;
+  /** endpoints in the file it reloaded */
+  endpoints: number;
+  time: string;
+}
+
 export interface LastApplied {
   commit: string;
   /** the compiler's content hash (named in the file's header) */
@@ -121,6 +130,8 @@ export interface Status {
    */
   lastFailed?: { commit: string; fileSha256: string; reason: string; message: string; time: string; transient?: boolean };
   pending?: PendingWrite;
+  /** the newest reload that succeeded (a rollback's included) */
+  lastReload?: LastReload;
   /** a commit known not to compile, by everything that goes into the compile: automatic passes do not compile it again */
   stalledCompile?: StalledCompile;
   condition: { type: Condition; reason: string; message: string; since: string };

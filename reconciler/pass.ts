@@ -11,6 +11,7 @@ import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
 import { createLogger, type Logger } from './log.js';
 import { outcomeOf, outcomeOfError } from './outcome.js';
 import type { LastApplied, PassResult, Suspension } from './pass-types.js';
+import { reloadMeasuredIn } from './reload-timeout.js';
 import { readStatusChecked, recordPass, saveVerifiedCopy } from './state.js';
 import { checkPhase } from './steps/check.js';
 import { compilePhase } from './steps/compile.js';
@@ -134,7 +135,7 @@ async function record(pass: PassRun, result: PassResult, now: Date): Promise<voi
     await recordPass(deps.config.stateDir, { result, driftDetected: n.drift, wrote: n.written,
       clearPending: n.pendingCleared, compiled: n.content !== undefined,
       ...(n.stalledCompile && result.reason === 'CompileFailed' ? { stalledCompile: n.stalledCompile } : {}),
-      ...failedContent, ...applied });
+      ...failedContent, ...applied, ...reloadMeasuredIn(pass) });
   } catch (err) {
     deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
   }

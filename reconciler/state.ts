@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repairStatus } from './status-repair.js';
 import { readSuspension } from './suspension.js';
-import type { LastApplied, PassResult, StalledCompile, Status } from './pass-types.js';
+import type { LastApplied, LastReload, PassResult, StalledCompile, Status } from './pass-types.js';
 import { writeFileAtomic } from './io/atomic-write.js';
 
 export type { LastApplied, StalledCompile, Status } from './pass-types.js';
@@ -83,6 +83,8 @@ export interface PassRecord {
   stalledCompile?: StalledCompile;
   /** the pass compiled its commit */
   compiled?: boolean;
+  /** the pass's newest reload that succeeded: how long it took, for how many endpoints */
+  reload?: LastReload;
 }
 
 /** A pass as history keeps it: a count and the first few diagnostics, each of bounded length. */
@@ -103,6 +105,7 @@ export async function recordPass(stateDir: string, rec: PassRecord): Promise<Sta
   if (rec.wrote || rec.clearPending) delete status.pending;
   if (rec.failedContent) status.lastFailed = rec.failedContent;
   else if (r.condition === 'Ready' && r.result !== 'dry-run') delete status.lastFailed;
+  if (rec.reload) status.lastReload = rec.reload;
   if (rec.stalledCompile) status.stalledCompile = rec.stalledCompile;
   else if (rec.compiled) delete status.stalledCompile;
   // `since` is when the condition type last changed (Ready since …), as in Kubernetes conditions

@@ -27,6 +27,7 @@ function badFields(v: unknown, required: Record<string, FieldCheck>, optional: R
 const LAST_APPLIED = { required: { commit: str, hash: str, fileSha256: str, time: str }, optional: { inputKey: str, extensions: strings } };
 const LAST_ATTEMPT = { required: { time: str, result: oneOf(OUTCOMES), reason: str }, optional: { commit: str } };
 const LAST_FAILED = { required: { commit: str, fileSha256: str, reason: str, message: str, time: str }, optional: { transient: bool } };
+const LAST_RELOAD = { required: { durationMs: count, endpoints: count, time: str }, optional: {} };
 const PENDING = { required: { commit: str, fileSha256: str, since: str, pid: num, backup: str }, optional: {} };
 const STALLED_COMPILE = { required: { inputKey: str, commit: str, message: str, diagnostics: strings, diagnosticsCount: count }, optional: {} };
 const SUSPENDED = { required: { reason: str, since: str }, optional: { by: str } };
@@ -58,6 +59,7 @@ export function repairStatus(raw: unknown, fallback: Status): { status: Status; 
   optionalPart('lastAttempt', LAST_ATTEMPT);
   optionalPart('lastFailed', LAST_FAILED);
   optionalPart('pending', PENDING);
+  optionalPart('lastReload', LAST_RELOAD);
   optionalPart('stalledCompile', STALLED_COMPILE);
   optionalPart('suspended', SUSPENDED);
 

@@ -9,6 +9,7 @@ import { ConfigError, parseConfig } from '../reconciler/config.js';
 import { createTables, readRows, runTransaction } from '../reconciler/realtime/sqlite.js';
 import { LocalTarget } from '../reconciler/targets/local.js';
 import { runCliInProcess } from './helpers/cli.js';
+import type { FakeAsteriskMode } from './helpers/fake-asterisk.js';
 import { passFixture, shippedFiles } from './helpers/pass-fixture.js';
 
 test('a realtime pass writes the rows, reloads nothing, and a second pass finds nothing to write', async () => {
@@ -18,6 +19,7 @@ test('a realtime pass writes the rows, reloads nothing, and a second pass finds 
     await createTables(new LocalTarget(), database, REALTIME_TABLES.map(createTableSql));
     fx.config.target.strategy = 'realtime-sqlite';
     fx.config.target.realtime = { database };
+    fx.fake.setMode({ realtime: { database } });
     const first = await fx.pass();
     assert.is(first.result, 'applied', first.message);
     assert.ok(first.steps?.some((s) => s.name === 'apply-rows'));
@@ -39,8 +41,67 @@ async function realtimeFixture() {
   await createTables(new LocalTarget(), database, REALTIME_TABLES.map(createTableSql));
   fx.config.target.strategy = 'realtime-sqlite';
   fx.config.target.realtime = { database };
+  fx.fake.setMode({ realtime: { database } });
   return { fx, database };
 }
+
+const probeShows = (commands: string[]) => commands.filter((c) => /^pjsip show \w+ pjsip-gitops-probe-/.test(c));
+
+test('host check: an Asterisk that reads the tables passes (a probe row per table, shown, then removed)', async () => {
+  const { fx, database } = await realtimeFixture();
+  try {
+    const r = await fx.pass();
+    assert.is(r.result, 'applied', r.message);
+    assert.ok(r.steps!.some((s) => s.name === 'realtime-host-check'));
+    const commands = await fx.fake.commands();
+    assert.ok(commands.includes('module show like res_config_sqlite3.so') && commands.includes('core show config mappings'), commands.join('\n'));
+    assert.is(probeShows(commands).length, 3, commands.join('\n'));
+    const rows = await readRows(new LocalTarget(), database);
+    assert.not.ok(Object.keys(rows.ps_endpoints).some((id) => id.startsWith('pjsip-gitops-probe')), 'a probe row was left behind');
+  } finally {
+    fx.cleanup();
+  }
+});
+
+type RealtimeMode = NonNullable<FakeAsteriskMode['realtime']>;
+const misconfigurations: [string, Partial<RealtimeMode>, string][] = [
+  ['sorcery.conf reads auths from the file', { sorcery: ['endpoint', 'aor'] }, 'sorcery.conf [res_pjsip] has no `auth=realtime,ps_auths`'],
+  ['extconfig.conf maps no ps_aors', { extconfig: ['ps_endpoints', 'ps_auths'] }, 'extconfig.conf [settings] has no `ps_aors => sqlite3,asterisk,ps_aors`'],
+  ['res_config_sqlite3 is not loaded', { module: false }, 'res_config_sqlite3.so is not running'],
+  ['res_config_sqlite3 reads another file', { database: '/nonexistent/other.sqlite3' }, 'res_config_sqlite3.conf [asterisk] reads another file than'],
+];
+for (const [name, realtime, named] of misconfigurations) {
+  test(`host check: ${name} → stalled RealtimeNotConfigured naming it, no row written`, async () => {
+    const { fx, database } = await realtimeFixture();
+    try {
+      fx.fake.setMode({ realtime: { database, ...realtime } });
+      const r = await fx.pass();
+      assert.is(r.result, 'stalled', r.message);
+      assert.is(r.reason, 'RealtimeNotConfigured');
+      assert.match(r.message, named);
+      assert.match(r.message, 'pjsip-gitops realtime setup');
+      assert.equal(await readRows(new LocalTarget(), database), { ps_endpoints: {}, ps_aors: {}, ps_auths: {} });
+      assert.not.ok(fx.logLines.some((l) => l.includes('Maja1234')), 'a password reached the log');
+    } finally {
+      fx.cleanup();
+    }
+  });
+}
+
+test('host check in a dry run: no probe row is written; what needs none is still asked', async () => {
+  const { fx, database } = await realtimeFixture();
+  try {
+    fx.fake.setMode({ realtime: { database, extconfig: ['ps_endpoints', 'ps_aors'] } });
+    const refused = await fx.pass({ dryRun: true });
+    assert.is(refused.reason, 'RealtimeNotConfigured', refused.message);
+    fx.fake.setMode({ realtime: { database } });
+    const dry = await fx.pass({ dryRun: true });
+    assert.is(dry.result, 'dry-run', dry.message);
+    assert.is(probeShows(await fx.fake.commands()).length, 0);
+  } finally {
+    fx.cleanup();
+  }
+});
 
 test('nothing new in Git and no row edited: the pass stops before compiling, and says rows, not the wizard file', async () => {
   const { fx, database } = await realtimeFixture();

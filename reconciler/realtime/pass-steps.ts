@@ -3,6 +3,7 @@
 // change is a row diff, and the no-change decision and the dry run speak of rows. What a step learns
 // is kept per pass for the next one: the rows read once, the plan worked out once.
 import { rowsOfModel, learnSecrets, planRealtime, readCurrentRows, describePlan, type RealtimeContext, type RealtimePlan } from './strategy.js';
+import { checkRealtimeHost } from './host-check.js';
 import { readRecord, contentOfTables, type RealtimeRecord } from './record.js';
 import { describeChange, type RowChange } from './rows-diff.js';
 import { effectivePolicy } from '../../compiler/plan/guards.js';
@@ -80,6 +81,11 @@ export async function compareRows(pass: PassRun, input: Compiled): Promise<Check
       `nothing Asterisk sees changed: ${where} already hold commit ${input.commit.slice(0, 12)}'s ${Object.keys(desired.ps_endpoints).length} extensions`);
   }
   return { ...input, changes: plan.extensions, drift: plan.drifted.length > 0 };
+}
+
+/** The host check before any row is written: Asterisk reads these tables of this database (probe rows outside dry runs). */
+export function checkRealtimeHostOf(pass: PassRun): Promise<void> {
+  return checkRealtimeHost(realtimeContext(pass), { probe: !pass.options.dryRun });
 }
 
 /** The plan the compare step worked out for this pass (the deploy phase writes exactly it). */

@@ -3,7 +3,7 @@
 import { compare, knownFailure } from './compare.js';
 import { checkGuards, checkHost } from './guards.js';
 import { PreviewStop, previewOf } from './preview.js';
-import { compareRows, rowsDryRunEnd, usesRealtime } from '../realtime/pass-steps.js';
+import { checkRealtimeHostOf, compareRows, rowsDryRunEnd, usesRealtime } from '../realtime/pass-steps.js';
 import { Stop, type Checked, type Compiled, type PassRun } from './types.js';
 
 export async function checkPhase(pass: PassRun, compiled: Compiled): Promise<Checked | Stop> {
@@ -15,6 +15,7 @@ export async function checkPhase(pass: PassRun, compiled: Compiled): Promise<Che
   if (failedBefore) return failedBefore;
   await pass.step('guards', async () => checkGuards(pass, checked));
   await pass.step('host-check', () => checkHost(pass, checked));
+  if (realtime) await pass.step('realtime-host-check', () => checkRealtimeHostOf(pass));
   const dryRun = await pass.step('dry-run', async () => (!pass.options.dryRun ? undefined : realtime ? rowsDryRunEnd(pass, checked) : dryRunEnd(pass, checked)));
   return dryRun ?? checked;
 }

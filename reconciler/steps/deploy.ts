@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { checkLoaded, showEndpoints } from '../asterisk.js';
 import { asteriskError, failed, targetError } from '../errors.js';
 import { applyRowsPhase } from '../realtime/deploy-step.js';
+import { reloadMeasuredIn } from '../reload-timeout.js';
 import { clearPending, markPending, saveBackup, sha256 } from '../state.js';
 import { describeProblems } from '../verify-objects.js';
 import { verifyExtensions } from '../verify.js';
@@ -69,9 +70,9 @@ async function write(pass: PassRun, d: Deploying): Promise<void> {
 }
 
 async function reloadNew(pass: PassRun, d: Deploying): Promise<void> {
-  const err = await reload(pass);
+  const err = await reload(pass, d.input.compiled.model.extensions.length, 'new file');
   if (err) throw await rollback(pass, d, err);
-  pass.deps.log.info('asterisk.reloaded', { commit: d.input.commit });
+  pass.deps.log.info('asterisk.reloaded', { commit: d.input.commit, ...reloadMeasuredIn(pass).reload });
 }
 
 async function verify(pass: PassRun, d: Deploying): Promise<Stop> {

@@ -4,6 +4,7 @@
 import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
 import { PassError, asteriskError, messageOf } from '../errors.js';
 import { findKeptContent, sha256 } from '../state.js';
+import { lastReloadFor, noteReload, reloadTimeout } from '../reload-timeout.js';
 import { guardPolicy } from './guards.js';
 import type { Checked, PassRun } from './types.js';
 import { extensionChanges } from './wizard-file.js';
@@ -16,10 +17,20 @@ export interface Deploying {
   backupPath: string | undefined;
 }
 
-export async function reload(pass: PassRun): Promise<PassError | null> {
+/**
+ * Reloads a file of `endpoints` endpoints (`what`: the new file or the rollback's), killed at a
+ * timeout that scales with them (reconciler/reload-timeout.ts); a success is measured for the next.
+ */
+export async function reload(pass: PassRun, endpoints: number, what: 'new file' | 'rollback'): Promise<PassError | null> {
+  const { target, config, log } = pass.deps;
   pass.notes.reloads++;
-  const r = await reloadAsterisk(pass.deps.target, pass.deps.config.asterisk);
-  return r.ok ? null : asteriskError(r, 'reload');
+  const t = reloadTimeout(config.asterisk.timeoutMs, endpoints, lastReloadFor(pass, pass.status.lastReload));
+  log.info('reload.timeout', { for: what, endpoints, timeoutMs: t.timeoutMs, basis: t.basis, why: t.why });
+  const t0 = performance.now();
+  const r = await reloadAsterisk(target, { ...config.asterisk, timeoutMs: t.timeoutMs });
+  if (!r.ok) return asteriskError(r, 'reload');
+  noteReload(pass, { durationMs: Math.round(performance.now() - t0), endpoints, time: pass.now().toISOString() });
+  return null;
 }
 
 interface RollbackTarget {
@@ -77,7 +88,7 @@ export async function rollback(pass: PassRun, d: Deploying, cause: PassError): P
     return report(`ROLLBACK FAILED: cannot write ${to.what} to ${config.target.liveFile} (${messageOf(err)}); the failed file stays live` +
       (d.backupPath ? `; the file before this pass is in ${d.backupPath}` : ''));
   }
-  const again = await reload(pass);
+  const again = await reload(pass, expected.length, 'rollback');
   if (again) {
     log.error('rollback.done', { restored: to.what, bytes: to.data.length, reloaded: false, reloadError: again.message });
     return report(`restored ${to.what}, but its reload failed too (${again.message})`);

@@ -12,6 +12,7 @@
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyState, reloadWizard } from './wizard.mjs';
+import { realtimeLoad, showConfigMappings, showModulesLike, withRealtimeObject } from './realtime.mjs';
 import { showAcls, showContact, showContacts, showGeolocProfiles, showEndpoint, showEndpoints, showIdentifies, showObject, showObjects, showRegistrations, showTranslation, showTransport, showTransports } from './output.mjs';
 
 const WIZARD_MODULES = new Set(['res_pjsip.so', 'res_pjsip_config_wizard.so', 'res_pjsip', 'res_pjsip_config_wizard']);
@@ -107,10 +108,10 @@ function run(command, home, config) {
   }
   if (a === 'pjsip' && b === 'show') {
     if (c === 'endpoints' && words.length === 3) return reply(showEndpoints(loadedState(home), config));
-    if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(loadedState(home), config, d));
+    if (c === 'endpoint' && d !== undefined && words.length === 4) return reply(showEndpoint(withRealtimeObject(loadedState(home), config, c, d), config, d));
     if (c === 'transports' && words.length === 3) return reply(showTransports(config));
     if (c === 'transport' && d !== undefined && words.length === 4) return reply(showTransport(config, d));
-    if (['aor', 'auth', 'identify', 'registration'].includes(c) && d !== undefined && words.length === 4) return reply(showObject(loadedState(home), c, d, config));
+    if (['aor', 'auth', 'identify', 'registration'].includes(c) && d !== undefined && words.length === 4) return reply(showObject(withRealtimeObject(loadedState(home), config, c, d), c, d, config));
     if ((c === 'aors' || c === 'auths') && words.length === 3) return reply(showObjects(loadedState(home), c.slice(0, -1), config));
     if (c === 'identifies' && words.length === 3) return reply(showIdentifies(loadedState(home)));
     if (c === 'registrations' && words.length === 3) return reply(showRegistrations(loadedState(home)));
@@ -120,6 +121,10 @@ function run(command, home, config) {
   // res_geolocation's command exists only while the module is loaded (geolocProfiles: null = not loaded)
   if (a === 'geoloc' && b === 'list' && c === 'profiles' && words.length === 3 && config.geolocProfiles !== null) return reply(showGeolocProfiles(config));
   if (a === 'acl' && b === 'show' && words.length === 2) return reply(showAcls(config));
+  // realtime (mode `realtime`, see realtime.mjs)
+  if (a === 'module' && b === 'show' && c === 'like' && words.length === 4) return reply(showModulesLike(config, d));
+  if (a === 'core' && b === 'show' && c === 'config' && d === 'mappings' && words.length === 4) return reply(showConfigMappings(config));
+  if (a === 'realtime' && b === 'load' && words.length === 5) return reply(realtimeLoad(config, c, d, words[4]));
   if (a === 'core' && b === 'show') {
     if (c === 'translation' && words.length === 3) return reply(showTranslation(config));
     if (c === 'version' && words.length === 3) {

@@ -80,6 +80,8 @@ export interface StartOptions {
   wizard?: string;
   /** endpoints, aors and auths from these SQLite realtime tables (res_config_sqlite3, no cache) */
   realtime?: { database: string };
+  /** config files of etc/ written over the ones made here (a realtime setup missing a line) */
+  files?: Record<string, string>;
 }
 
 /** sorcery.conf, extconfig.conf and res_config_sqlite3.conf for the realtime strategy (as `realtime setup` prints them). */
@@ -235,7 +237,7 @@ export async function startAsterisk(opts: StartOptions = {}): Promise<RealAsteri
   for (const t of transports) if (t.protocol === 'udp' || t.protocol === 'tcp') sip[t.name] = await freePort();
   const ports = { sip, http: await freePort() };
   const confPath = join(home, 'etc/asterisk.conf');
-  const files = { ...configs(home, build, transports, ports), ...(opts.realtime ? realtimeConfigs(opts.realtime.database) : {}) };
+  const files = { ...configs(home, build, transports, ports), ...(opts.realtime ? realtimeConfigs(opts.realtime.database) : {}), ...opts.files };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(home, 'etc', name), text);
   const wizardFile = join(home, 'etc/pjsip_wizard.conf');
   writeFileSync(wizardFile, opts.wizard ?? '');

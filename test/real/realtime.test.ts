@@ -11,6 +11,7 @@ import type { RealtimeRows } from '../../compiler/realtime-rows.js';
 import { createLogger } from '../../reconciler/log.js';
 import { PassError } from '../../reconciler/errors.js';
 import { createTables, readRows } from '../../reconciler/realtime/sqlite.js';
+import { checkRealtimeHost } from '../../reconciler/realtime/host-check.js';
 import { applyRealtime, rowsOfModel, type RealtimeContext } from '../../reconciler/realtime/strategy.js';
 import { LocalTarget } from '../../reconciler/targets/local.js';
 import type { ExecResult } from '../../reconciler/target.js';
@@ -103,5 +104,62 @@ test('a row Asterisk refuses is found by verify and the old rows are written bac
   assert.match(await a().cli('pjsip show endpoint 6012'), /<6012>/);
   assert.not.match(await a().cli('pjsip show endpoint 6012'), /Renamed/);
 }));
+
+/** The host check against an Asterisk, its error (or null) and whether the tables are as they were. */
+async function hostCheck(on: RealAsterisk, probe = true): Promise<{ err: PassError | null; tablesKept: boolean }> {
+  const target = new RecordingTarget();
+  const before = await readRows(target, database);
+  const err = await checkRealtimeHost({ ...context(target), asterisk: { cli: on.cliArgv, timeoutMs: 30_000 } }, { probe })
+    .then(() => null, (e: unknown) => { if (e instanceof PassError) return e; throw e; });
+  return { err, tablesKept: JSON.stringify(await readRows(target, database)) === JSON.stringify(before) };
+}
+
+test('host check: an Asterisk configured as realtime setup says passes, and no probe row is left behind', withLog(a, async () => {
+  const r = await hostCheck(a());
+  assert.is(r.err, null, r.err?.message);
+  assert.ok(r.tablesKept);
+}));
+
+/** A second Asterisk on the same database, one of its realtime lines changed or left out. */
+async function misconfigured(files: Record<string, string>, check: (r: Awaited<ReturnType<typeof hostCheck>>) => void, probe = true): Promise<void> {
+  const other = await startAsterisk({ realtime: { database }, files });
+  try {
+    const r = await hostCheck(other, probe);
+    check(r);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- log ---\n${other.logTail()}`);
+  } finally {
+    await other.stop();
+  }
+}
+
+test('host check: sorcery.conf without the aor mapping is refused, naming the line; the probe rows are gone', async () => {
+  await misconfigured({ 'sorcery.conf': '[res_pjsip]\nendpoint=realtime,ps_endpoints\nauth=realtime,ps_auths\n' }, (r) => {
+    assert.ok(r.err, 'the check passed');
+    assert.is(r.err!.reason, 'RealtimeNotConfigured');
+    assert.is(r.err!.kind, 'stalled');
+    assert.match(r.err!.message, 'sorcery.conf [res_pjsip] has no `aor=realtime,ps_aors`');
+    assert.not.match(r.err!.message, /endpoint=realtime|auth=realtime/);
+    assert.ok(r.tablesKept);
+  });
+  // a dry run writes no probe: what it can ask without one passes
+  await misconfigured({ 'sorcery.conf': '[res_pjsip]\n' }, (r) => assert.is(r.err, null, r.err?.message), false);
+});
+
+test('host check: extconfig.conf without ps_auths, and res_config_sqlite3 reading another file, are named', async () => {
+  // (with sorcery.conf mapping auth to a family extconfig lacks, res_pjsip itself declines to load)
+  await misconfigured({ 'extconfig.conf': '[settings]\nps_endpoints => sqlite3,asterisk,ps_endpoints\nps_aors => sqlite3,asterisk,ps_aors\n',
+    'sorcery.conf': '[res_pjsip]\nendpoint=realtime,ps_endpoints\naor=realtime,ps_aors\n' }, (r) => {
+    assert.is(r.err?.reason, 'RealtimeNotConfigured');
+    assert.match(r.err!.message, 'extconfig.conf [settings] has no `ps_auths => sqlite3,asterisk,ps_auths`');
+  }, false);
+  const elsewhere = join(work, 'other.sqlite3');
+  await createTables(new LocalTarget(), elsewhere, REALTIME_TABLES.map(createTableSql));
+  await misconfigured({ 'res_config_sqlite3.conf': `[asterisk]\ndbfile => ${elsewhere}\nrequirements = warn\nbatch = 0\n` }, (r) => {
+    assert.is(r.err?.reason, 'RealtimeNotConfigured');
+    assert.match(r.err!.message, `res_config_sqlite3.conf [asterisk] reads another file than ${database}`);
+    assert.ok(r.tablesKept);
+  });
+});
 
 test.run();
