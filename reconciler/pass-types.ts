@@ -16,7 +16,6 @@ export type Reason =
   | 'FetchFailed' | 'SourceMissing' | 'SignatureInvalid' | 'CompileFailed' | 'SecretsUnresolved'
   | 'GuardRefused' | 'TransportMissing' | 'CodecUntranslatable' | 'TransportCertificateInvalid' | 'HostReferenceMissing'
   | 'RealtimeNotConfigured'
-  | 'RealtimeNotConfigured'
   | 'AsteriskUnreachable' | 'AsteriskTimeout' | 'AsteriskBooting' | 'ReloadInProgress'
   | 'AsteriskCommandUnknown' | 'AsteriskUnexpectedOutput' | 'ReloadModuleMissing' | 'ReloadFailed' | 'VerifyFailed'
   | 'WriteFailed' | 'TargetUnreachable' | 'TargetRefused' | 'LiveFileNotRegular' | 'LiveFileTooLarge' | 'Internal';
