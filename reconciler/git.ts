@@ -3,7 +3,7 @@
 // non-zero exit (simple-git resolves a failing command that printed nothing on stderr).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { SourceFile } from '../compiler/types.js';
@@ -87,12 +87,89 @@ export async function ensureClone(repo: string, dir: string, options: GitOptions
   return git;
 }
 
-/** Fetch the branch (a force-push is fine: the refspec is forced) and, unless only fetching, reset the tree to it. */
+/**
+ * The reconciler's checkout as one process keeps it from pass to pass. The first update, and the
+ * first after a git command failed or was killed, makes sure of it with ensureClone (the repository,
+ * the origin URL, the config file's mode, stale lock files cleared); later ones only fetch, since
+ * nothing else changes the checkout while the reconciler lock is held. A different URL or folder (a
+ * reloaded config) is made sure of again. When the branch did not move, the fetch is the only git
+ * command: its FETCH_HEAD names the commit this checkout was last reset to.
+ */
+export class Checkout {
+  #checked: { repo: string; dir: string; git: SimpleGit; head?: string } | undefined;
+
+  /** the branch head's commit; unless reset is false, HEAD and the work tree are moved to it */
+  async update(repo: string, dir: string, branch: string, options: { reset?: boolean } = {}): Promise<string> {
+    try {
+      let c = this.#checked;
+      // .git gone (removed by hand) would make git use a repository further up: check it, one stat
+      if (!c || c.repo !== repo || c.dir !== dir || !existsSync(join(dir, '.git', 'HEAD'))) {
+        this.#checked = undefined;
+        c = { repo, dir, git: await ensureClone(repo, dir) };
+        this.#checked = c;
+      }
+      await c.git.fetch(fetchArgs(branch));
+      const fetched = await readFetchHead(dir);
+      // only the unchanged case is taken from FETCH_HEAD; any other commit goes through rev-parse (^{commit})
+      if (fetched !== undefined && fetched === c.head) return fetched;
+      const commit = await settle(c.git, branch, options);
+      if (options.reset !== false) c.head = commit;
+      return commit;
+    } catch (err) {
+      // a failed or killed git may have left *.lock files behind: the next update clears them
+      this.#checked = undefined;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The one object id of .git/FETCH_HEAD, which every fetch writes for scripts (one line per fetched
+ * ref: `<id> TAB [not-for-merge] TAB <what>`); undefined when it is not exactly one such line.
+ */
+async function readFetchHead(dir: string): Promise<string | undefined> {
+  const text = await readFile(join(dir, '.git', 'FETCH_HEAD'), 'utf8').catch(() => '');
+  const lines = text.split('\n').filter(Boolean);
+  const id = lines.length === 1 ? /^([0-9a-f]{40}|[0-9a-f]{64})\t/.exec(lines[0]!)?.[1] : undefined;
+  return id;
+}
+
+/** The fetch of one branch: forced (a force-push is fine), pruned, no tags. */
+export function fetchArgs(branch: string): string[] {
+  return ['origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`, '--prune', '--no-tags'];
+}
+
+/**
+ * Fetch the branch (a force-push is fine: the refspec is forced) and, unless only fetching, reset the
+ * tree to it — only when it moved: a `reset --hard` looks at every file of the work tree (10,000 of
+ * them at 10,000 extensions), and the pass reads its sources from git objects anyway.
+ */
 export async function fetchAndReset(git: SimpleGit, branch: string, options: { reset?: boolean } = {}): Promise<string> {
-  await git.fetch(['origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`, '--prune', '--no-tags']);
-  const commit = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${branch}^{commit}`])).trim();
-  if (options.reset !== false) await git.reset(['--hard', commit]);
+  await git.fetch(fetchArgs(branch));
+  return settle(git, branch, options);
+}
+
+/** After a fetch: the fetched commit, and HEAD reset to it when it differs (unless reset is false). */
+async function settle(git: SimpleGit, branch: string, options: { reset?: boolean }): Promise<string> {
+  const fetched = `refs/remotes/origin/${branch}`;
+  if (options.reset === false) return headCommit(git, fetched);
+  const { commit, head } = await fetchedAndHead(git, fetched);
+  if (commit !== head) await git.reset(['--hard', commit]);
   return commit;
+}
+
+/** The fetched commit and the checkout's HEAD in one rev-parse; HEAD undefined while unborn (a fresh init). */
+async function fetchedAndHead(git: SimpleGit, fetched: string): Promise<{ commit: string; head: string | undefined }> {
+  let out: string;
+  try {
+    out = await git.raw(['rev-parse', `${fetched}^{commit}`, 'HEAD^{commit}', '--']);
+  } catch {
+    // HEAD has no commit yet (or the fetched ref is not a commit: the next call says so)
+    return { commit: await headCommit(git, fetched), head: undefined };
+  }
+  const [commit, head] = out.trim().split('\n');
+  if (!commit || !head || !/^[0-9a-f]{40,64}$/.test(commit)) throw new Error(`unexpected git rev-parse answer: ${out.trim().slice(0, 200)}`);
+  return { commit, head };
 }
 
 export async function headCommit(git: SimpleGit, rev = 'HEAD'): Promise<string> {

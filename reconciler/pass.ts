@@ -7,7 +7,7 @@ import { compile } from '../compiler/compile.js';
 import type { SecretResolver } from '../compiler/types.js';
 import type { ReconcilerConfig } from './config.js';
 import { PassError, fetchError, messageOf, stalled } from './errors.js';
-import { ensureClone, fetchAndReset, readSourcesAtRev } from './git.js';
+import { Checkout, readSourcesAtRev } from './git.js';
 import { createLogger, type Logger } from './log.js';
 import { outcomeOf, outcomeOfError } from './outcome.js';
 import type { LastApplied, PassResult, Suspension } from './pass-types.js';
@@ -170,12 +170,12 @@ async function keepVerifiedCopy(pass: PassRun, result: PassResult, applied: Last
 /** The checkout of the configured branch as a pass's source. */
 export function gitSource(config: ReconcilerConfig, verify?: (repoDir: string, commit: string) => Promise<void>): PassSource {
   // read at each call: the loop may hand in a reloaded config
+  const checkout = new Checkout();
   const source: PassSource = {
     async update(dryRun) {
       const { repo, branch, checkoutDir } = config.source;
       try {
-        const git = await ensureClone(repo, checkoutDir);
-        return await fetchAndReset(git, branch, { reset: !dryRun });
+        return await checkout.update(repo, checkoutDir, branch, { reset: !dryRun });
       } catch (err) {
         throw fetchError(err, repo);
       }

@@ -2,8 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGit, ensureClone, fetchAndReset, gitEnv, headCommit, readSourcesAtRev } from '../reconciler/git.js';
-import { createRemote, tempDir } from './helpers/git.js';
+import { Checkout, createGit, ensureClone, fetchAndReset, gitEnv, headCommit, readSourcesAtRev } from '../reconciler/git.js';
+import { createRemote, gitSync, tempDir } from './helpers/git.js';
 
 const roots: string[] = [];
 test.after(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
@@ -179,6 +179,120 @@ test('createGit rejects a failing command even with empty stderr', async () => {
   } catch (err) {
     assert.match((err as Error).message, /exited with code 1|git/);
   }
+});
+
+/** Every git command this process starts from now on is logged (a `git` first on PATH that logs and runs the real one). */
+function logGitCommands(root: string): { commands(): string[]; restore(): void } {
+  const bin = join(root, 'bin');
+  const log = join(root, 'git-commands.log');
+  mkdirSync(bin, { recursive: true });
+  const which = process.env.PATH!.split(':').map((d) => join(d, 'git')).find((p) => existsSync(p))!;
+  // one line per command, its arguments separated by \x1f
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\nfor a; do printf '%s\\037' "$a"; done >> '${log}'\necho >> '${log}'\nexec '${which}' "$@"\n`);
+  chmodSync(join(bin, 'git'), 0o755);
+  writeFileSync(log, '');
+  const before = process.env.PATH;
+  process.env.PATH = `${bin}:${before}`;
+  return {
+    // without the leading `-c name=value` pairs
+    commands: () => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => {
+      const args = l.split('\x1f').slice(0, -1);
+      while (args[0] === '-c') args.splice(0, 2);
+      return args.join(' ');
+    }),
+    restore: () => { process.env.PATH = before; },
+  };
+}
+
+test('Checkout: the first update makes sure of the checkout; with nothing new, later ones run git fetch and nothing else', async () => {
+  const { root, remote, checkout } = setup();
+  const first = remote.commit({ 'extensions/x.yaml': '1\n' });
+  const spy = logGitCommands(root);
+  try {
+    const c = new Checkout();
+    assert.is(await c.update(remote.bare, checkout, 'main'), first);
+    assert.ok(spy.commands().some((l) => l.startsWith('remote')), 'the first update checks the origin URL');
+    assert.ok(spy.commands().some((l) => l.startsWith('reset --hard')), 'and resets a fresh checkout');
+    writeFileSync(join(root, 'git-commands.log'), '');
+    // a hand edit in the work tree is no reason for a reset: the pass reads git objects
+    writeFileSync(join(checkout, 'extensions', 'x.yaml'), 'edited\n');
+    assert.is(await c.update(remote.bare, checkout, 'main'), first);
+    assert.is(await c.update(remote.bare, checkout, 'main'), first);
+    assert.equal(spy.commands().map((l) => l.split(' ')[0]), ['fetch', 'fetch']);
+    assert.is(readFileSync(join(checkout, 'extensions', 'x.yaml'), 'utf8'), 'edited\n');
+    // the branch moved: rev-parse and reset again, HEAD follows
+    const second = remote.commit({ 'extensions/x.yaml': '2\n' });
+    writeFileSync(join(root, 'git-commands.log'), '');
+    assert.is(await c.update(remote.bare, checkout, 'main'), second);
+    assert.equal(spy.commands().map((l) => l.split(' ')[0]), ['fetch', 'rev-parse', 'reset']);
+    assert.is(await headCommit(createGit(checkout)), second);
+    assert.is(readFileSync(join(checkout, 'extensions', 'x.yaml'), 'utf8'), '2\n');
+  } finally {
+    spy.restore();
+  }
+});
+
+test('Checkout: a force-push resets; a dry run fetches without moving HEAD, and the next update resets', async () => {
+  const { remote, checkout } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  const c = new Checkout();
+  await c.update(remote.bare, checkout, 'main');
+  const rewritten = remote.forcePush({ 'x.yaml': 'rewritten\n' });
+  assert.is(await c.update(remote.bare, checkout, 'main'), rewritten);
+  assert.is(await headCommit(createGit(checkout)), rewritten);
+  const next = remote.commit({ 'x.yaml': '3\n' });
+  assert.is(await c.update(remote.bare, checkout, 'main', { reset: false }), next);
+  assert.is(await headCommit(createGit(checkout)), rewritten, 'a dry run leaves HEAD');
+  assert.is(await c.update(remote.bare, checkout, 'main', { reset: false }), next, 'asked again: still the branch head');
+  assert.is(await c.update(remote.bare, checkout, 'main'), next);
+  assert.is(await headCommit(createGit(checkout)), next);
+});
+
+test('Checkout: a changed remote URL is applied on the next update', async () => {
+  const { root, remote, checkout } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  const other = createRemote(join(root, 'other'));
+  const elsewhere = other.commit({ 'x.yaml': 'other\n' });
+  const c = new Checkout();
+  await c.update(remote.bare, checkout, 'main');
+  assert.is(await c.update(other.bare, checkout, 'main'), elsewhere);
+  assert.is(gitSync(checkout, ['remote', 'get-url', 'origin']), other.bare);
+});
+
+test('Checkout: lock files a killed git left are cleared on the first update and on the one after a failure', async () => {
+  const { remote, checkout } = setup();
+  remote.commit({ 'x.yaml': '1\n' });
+  const c = new Checkout();
+  await c.update(remote.bare, checkout, 'main');
+  const refLock = join(checkout, '.git', 'refs', 'remotes', 'origin', 'main.lock');
+  writeFileSync(refLock, '');
+  const next = remote.commit({ 'x.yaml': '2\n' });
+  // this process did not see the git that left it: the fetch cannot update the ref
+  try {
+    await c.update(remote.bare, checkout, 'main');
+    assert.unreachable('the fetch should fail on the lock');
+  } catch (err) {
+    assert.match((err as Error).message, /lock/i);
+  }
+  // after a failure the checkout is made sure of again: the stale lock goes
+  assert.is(await c.update(remote.bare, checkout, 'main'), next);
+  assert.not.ok(existsSync(refLock));
+  // a new process (a new Checkout) clears them before its first fetch
+  writeFileSync(join(checkout, '.git', 'index.lock'), '');
+  writeFileSync(refLock, '');
+  const third = remote.commit({ 'x.yaml': '3\n' });
+  assert.is(await new Checkout().update(remote.bare, checkout, 'main'), third);
+  assert.not.ok(existsSync(join(checkout, '.git', 'index.lock')));
+});
+
+test('Checkout: a .git removed by hand is made again, never a repository further up', async () => {
+  const { remote, checkout } = setup();
+  const head = remote.commit({ 'x.yaml': '1\n' });
+  const c = new Checkout();
+  await c.update(remote.bare, checkout, 'main');
+  rmSync(join(checkout, '.git'), { recursive: true, force: true });
+  assert.is(await c.update(remote.bare, checkout, 'main'), head);
+  assert.ok(existsSync(join(checkout, '.git', 'HEAD')));
 });
 
 test.run();
