@@ -113,6 +113,7 @@ export const CODES = {
   IMPORT_EMPTY: imp.error('no wizard section (type = wizard) to import'),
   IMPORT_NOT_VERIFIED: imp.warning('the imported files do not compile yet: the round trip was not checked'),
   IMPORT_MISMATCH: imp.error('an extension would not compile back to the same effective options'),
+  IMPORT_REALTIME_ROW: imp.error('a realtime row the wizard cannot make (an endpoint with another aor or auth, an aor or auth no endpoint uses)'),
   // the reconciler's config file (its YAML and schema problems use the compile codes above)
   CONFIG_UNREADABLE: config.error('the reconciler config file cannot be read'),
 } as const satisfies Record<string, CodeInfo>;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { CODES, type Code, type CodeOf } from '../compiler/codes.js';
 import { compile } from '../compiler/compile.js';
 import { importWizard } from '../compiler/import.js';
+import { importRealtimeRows } from '../compiler/import-realtime.js';
 import { ConfigError, loadConfig } from '../reconciler/config.js';
 import { SITE, ext, posOf, site } from './helpers/site.js';
 import { tempDir } from './helpers/git.js';
@@ -113,9 +114,15 @@ const IMPORT_CASES: ImportCase[] = [
 ];
 
 test('every diagnostic code has a case', () => {
-  const covered = new Set<Code>([...CASES.map((c) => c.code), ...IMPORT_CASES.map((c) => c.code), 'CONFIG_UNREADABLE']);
+  const covered = new Set<Code>([...CASES.map((c) => c.code), ...IMPORT_CASES.map((c) => c.code), 'CONFIG_UNREADABLE', 'IMPORT_REALTIME_ROW']);
   const missing = Object.keys(CODES).filter((c) => !covered.has(c as Code) && !DEFENCE_IN_DEPTH.has(c));
   assert.equal(missing, []);
+});
+
+test('IMPORT_REALTIME_ROW for an aor no endpoint uses (realtime tables have no lines)', () => {
+  const r = importRealtimeRows({ ps_endpoints: {}, ps_aors: { 8000: { id: '8000' } }, ps_auths: {} }, { file: 'rt.sqlite3' });
+  assert.is(r.ok, false);
+  assert.equal(r.diagnostics.filter((d) => d.code === 'IMPORT_REALTIME_ROW').map((d) => [d.file, d.line, d.severity]), [['rt.sqlite3', 0, 'error']]);
 });
 
 for (const c of IMPORT_CASES) {

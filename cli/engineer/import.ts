@@ -1,22 +1,31 @@
 // `pjsip-gitops import <pjsip_wizard.conf> --out <dir>`: adopt a hand-made wizard file. Writes site.yaml
 // and one file per extension; passwords go to a secrets file outside Git (mode 0600), never to the
 // terminal. The import checks its own result by compiling it back and comparing effective options.
+// `--realtime-sqlite <file>` reads the realtime tables instead (the sqlite3 command, read-only), turned
+// into the same result by compiler/import-realtime.ts.
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { formatText, summaryLine } from '../../compiler/format.js';
-import { importWizard } from '../../compiler/import.js';
+import { importWizard, type ImportResult } from '../../compiler/import.js';
+import { importRealtimeRows } from '../../compiler/import-realtime.js';
+import { readRows } from '../../reconciler/realtime/sqlite.js';
+import { LocalTarget } from '../../reconciler/targets/local.js';
 import { defineCommand, runCommand, UsageError } from '../args.js';
 import { useColor, type CommandIO } from '../io.js';
 
 const SPEC = defineCommand({
   name: 'import',
   help: `usage: pjsip-gitops import <pjsip_wizard.conf> --out <dir> [--secrets-file FILE] [--keep-passwords] [--force]
+       pjsip-gitops import --realtime-sqlite <file> --out <dir> [...]
 
 Turns an existing wizard file (templates, multiple inheritance, +=, comments) into site.yaml and one
 YAML file per extension (sections with type = wizard). Extensions are grouped into templates by the
 templates they inherit; ranges follow their numbers. Options Asterisk 22 does not know are kept and
 flagged. The result is compiled back and compared, extension by extension, with the original.
 
+  --realtime-sqlite FILE  read ps_endpoints, ps_aors and ps_auths of this SQLite file (the sqlite3
+                       command, read-only) instead of a wizard file: each endpoint with its own aor
+                       and <number>-iauth auth becomes an extension, as the realtime strategy writes them
   --out DIR            the extensions folder to write (created if missing)
   --secrets-file FILE  where the passwords go (YAML: secret name → password, mode 0600); keep it
                        outside the repository and install it on the PBX host
@@ -24,25 +33,27 @@ flagged. The result is compiled back and compared, extension by extension, with 
   --force              overwrite files that already exist
 `,
   options: {
-    out: { type: 'string' }, 'secrets-file': { type: 'string' }, 'keep-passwords': { type: 'boolean' }, force: { type: 'boolean' },
+    out: { type: 'string' }, 'realtime-sqlite': { type: 'string' }, 'secrets-file': { type: 'string' }, 'keep-passwords': { type: 'boolean' }, force: { type: 'boolean' },
   },
   positionals: true,
 });
 
 export async function run(args: string[], io: CommandIO): Promise<number> {
   return runCommand(SPEC, args, io, async ({ values, positionals }) => {
-    if (positionals.length !== 1) throw new UsageError('import takes one pjsip_wizard.conf');
+    const database = values['realtime-sqlite'];
+    if (database !== undefined ? positionals.length !== 0 : positionals.length !== 1) {
+      throw new UsageError('import takes one pjsip_wizard.conf, or --realtime-sqlite FILE alone');
+    }
     if (!values.out) throw new UsageError('--out DIR is required (the extensions folder to write)');
     // as given for messages, resolved against the working directory for the files
-    const source = positionals[0]!;
+    const source = database ?? positionals[0]!;
     const out = values.out;
     const outDir = resolve(io.cwd, out);
     const keep = values['keep-passwords'] === true;
-    const text = await readFile(resolve(io.cwd, source), 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${source}: ${err.code ?? err.message}`);
-    });
-
-    const result = importWizard(text, { file: source, keepPasswords: keep });
+    const result = database !== undefined ? await importTables(resolve(io.cwd, database), source, keep) : importWizard(
+      await readFile(resolve(io.cwd, source), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${source}: ${err.code ?? err.message}`);
+      }), { file: source, keepPasswords: keep });
     const secretsFile = values['secrets-file'];
     const moved = Object.keys(result.secrets).length;
     if (result.ok && moved && !secretsFile) {
@@ -84,6 +95,15 @@ export async function run(args: string[], io: CommandIO): Promise<number> {
     io.stdout.write(lines.join('\n') + '\n');
     return errors ? 1 : 0;
   });
+}
+
+/** The realtime tables of a local SQLite file as an import (rows read here, turned into files by the compiler). */
+async function importTables(path: string, shown: string, keepPasswords: boolean): Promise<ImportResult> {
+  const rows = await readRows(new LocalTarget(), path).catch((err: unknown) => {
+    // sqlite3's message names the table or file; the SQL (with any value) is cut from it
+    throw new UsageError(`cannot read the realtime tables of ${shown}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  return importRealtimeRows(rows, { file: shown, keepPasswords });
 }
 
 async function writeSecrets(path: string, shown: string, secrets: Record<string, string>, force: boolean): Promise<void> {
