@@ -118,8 +118,21 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const lowered = loweredOf(candidates);
   const w = word.toLowerCase();
+  // the same misspelling copied into many files is searched once
+  const memo = answers.get(lowered);
+  const known = memo?.get(word);
+  if (known !== undefined) return known || undefined;
+  const found = search(w, word.length, lowered);
+  if (memo && memo.size < 10_000) memo.set(word, found ?? '');
+  return found;
+}
+
+/** Earlier answers for each cached candidate list, by word ('' for none). */
+const answers = new WeakMap<object, Map<string, string>>();
+
+function search(w: string, wordLength: number, lowered: [string, string][]): string | undefined {
   let best: string | undefined;
-  let bestCost = Math.max(2, Math.floor(word.length / 3)) + 1;
+  let bestCost = Math.max(2, Math.floor(wordLength / 3)) + 1;
   for (let i = 0; i < w.length; i++) charCounts[w.charCodeAt(i)]!++;
   try {
     for (const [c, lower] of lowered) {
@@ -156,7 +169,10 @@ function loweredOf(candidates: Iterable<string>): [string, string][] {
   const known = Array.isArray(candidates) ? loweredLists.get(candidates) : undefined;
   if (known) return known;
   const list = [...candidates].map((c): [string, string] => [c, c.toLowerCase()]);
-  if (Array.isArray(candidates)) loweredLists.set(candidates, list);
+  if (Array.isArray(candidates)) {
+    loweredLists.set(candidates, list);
+    answers.set(list, new Map());
+  }
   return list;
 }
 

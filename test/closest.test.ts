@@ -54,6 +54,7 @@ test('closest() agrees with a plain edit distance on 1,000 misspelt and random o
       : misspell(keys[rand(keys.length)]!);
     const got = closest(word, keys);
     assert.is(got, reference(word, keys), `closest('${word}')`);
+    assert.is(closest(word, keys), got, 'a word asked again gets the remembered answer');
     if (got) guessed++;
   }
   // the generated words are not all hopeless: most misspellings do get a guess
