@@ -19,6 +19,8 @@ export interface StrategyFigures {
   samples: RegisterSample[];
   /** the reload step, in Date.now() time (from the log's live.written to asterisk.reloaded) */
   reloadWindow?: { start: number; end: number };
+  /** the first apply's steps that took 50 ms or more */
+  firstSteps: { name: string; ms: number }[];
   /** the measured pass's steps that took 50 ms or more */
   steps: { name: string; ms: number }[];
   /** the measured pass, in Date.now() time */
@@ -78,7 +80,10 @@ export function printComparison(file: StrategyFigures, realtime: StrategyFigures
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   process.stdout.write(rows.map((r) => `  ${r.slice(0, 4).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[4]}`.trimEnd()).join('\n') + '\n');
-  for (const f of [file, realtime]) process.stdout.write(`  ${f.strategy} pass steps: ${f.steps.map((s) => `${s.name} ${seconds(s.ms)}`).join(', ')}\n`);
+  const steps = (list: { name: string; ms: number }[]) => list.map((s) => `${s.name} ${seconds(s.ms)}`).join(', ');
+  for (const f of [file, realtime]) {
+    process.stdout.write(`  ${f.strategy} first apply steps: ${steps(f.firstSteps)}\n  ${f.strategy} one-change pass steps: ${steps(f.steps)}\n`);
+  }
   const goal = rd.sent > 0 && rd.ok === rd.sent && realtime.reloads === 0 && !realtime.reloaded;
   process.stdout.write(`  goal (realtime: every REGISTER during the apply answered 200, no reload): ${verdict(goal)}\n`);
 }
