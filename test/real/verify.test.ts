@@ -2,12 +2,16 @@
 // Asterisk's aor parser refuses (`aor/qualify_timeout = 1e400`, out of a double's range) drops only
 // the aor of an added extension — the endpoint loads, phones would get 404 — and keeps the OLD aor of
 // a changed one; both are VerifyFailed and rolled back. A normal change verifies. A DTLS file, a
-// geolocation profile or a named ACL the host lacks stalls the pass before the write.
+// geolocation profile or a named ACL the host lacks stalls the pass before the write. A bulk add of
+// 400 is verified by the listings Asterisk prints (existence of every object) and a sample of 100
+// shown one by one: an aor Asterisk drops outside the sample is still found.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { ExtensionModel } from '../../compiler/types.js';
+import { VALUE_CHECKED_MAX, valueSample } from '../../reconciler/verify-sample.js';
 import { parameterRows, startAsterisk, withLog, type RealAsterisk } from '../helpers/real-asterisk.js';
 import { loggedReloads, realPass, type RealPass } from '../helpers/real-pass.js';
 
@@ -84,6 +88,50 @@ test('host references the host lacks: a DTLS file, a geolocation profile, a name
     assert.equal(rp.live(), before, 'nothing written');
     assert.is(loggedReloads(a()), reloads, 'nothing reloaded');
   }
+}));
+
+const BULK = 400;
+/** `count` extensions from 7100 on, all of one kind (the same options): `timeout(i)` is each one's aor/qualify_timeout. */
+function bulk(timeout: (i: number) => string, more: Record<string, string> = {}): Record<string, string | null> {
+  // the host-reference case above leaves a 7000 the host refuses
+  const files: Record<string, string | null> = { 'extensions/7000.yaml': null, ...more };
+  for (let i = 0; i < BULK; i++) {
+    files[`extensions/bulk/${7100 + i}.yaml`] = ext(String(7100 + i), `Bulk ${i}`, `template: custom\noptions:\n  aor/qualify_timeout: "${timeout(i)}"\n`);
+  }
+  return files;
+}
+
+test(`a bulk add of ${BULK}: every object checked by the listings, ${VALUE_CHECKED_MAX} shown; an aor dropped outside the sample is found`, withLog(a, async () => {
+  // which of BULK extensions of one kind the sample leaves out (the sample depends only on order and kinds)
+  const same = Array.from({ length: BULK }, (_, i) => ({ number: String(7100 + i), name: '', template: 'custom', file: '', codecs: [],
+    options: { 'aor/qualify_timeout': '' }, auth: 'password', passwordFingerprint: '' }) as ExtensionModel);
+  const sampled = new Set(valueSample(same).checked.map((e) => e.number));
+  const dropped = same.map((e) => e.number).find((n, i) => i > BULK / 2 && !sampled.has(n))!;
+  const verifiedBytes = rp.live()!;
+  const logFrom = rp.logLines.length;
+  // 1e400 is out of a double's range: Asterisk drops that one aor; the endpoint loads
+  rp.remote.commit(bulk((i) => (String(7100 + i) === dropped ? '1e400' : '4')));
+  const r = await rp.pass();
+  assert.is(r.reason, 'VerifyFailed', r.message);
+  assert.match(r.message, new RegExp(`${dropped}: aor ${dropped} missing`));
+  const events = rp.logLines.slice(logFrom).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const s = events.find((e) => e.event === 'verify.sampled');
+  // the 400, and whatever earlier cases left changed (6011 reverted by name)
+  assert.ok((s?.changed as number) >= BULK, `${s?.changed} changed`);
+  assert.equal([s?.valueChecked, s?.existenceOnly], [VALUE_CHECKED_MAX, (s?.changed as number) - VALUE_CHECKED_MAX]);
+  assert.equal(rp.live(), verifiedBytes, 'rolled back');
+
+  // the same with every value good, and one extension with an identify (no registrations, a remote host)
+  const logFrom2 = rp.logLines.length;
+  rp.remote.commit(bulk(() => '4', { 'extensions/bulk/7099.yaml': ext('7099', 'Trunk Peer',
+    'template: custom\noptions:\n  accepts_registrations: no\n  remote_hosts: 127.0.0.9\n') }));
+  const ok = await rp.pass();
+  assert.is(ok.result, 'applied', ok.message);
+  const v = rp.logLines.slice(logFrom2).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'asterisk.verified');
+  assert.ok((v?.changedVerified as number) >= BULK + 1, `${v?.changedVerified} changed`);
+  assert.equal([v?.valueChecked, v?.existenceOnly], [VALUE_CHECKED_MAX, (v?.changedVerified as number) - VALUE_CHECKED_MAX]);
+  assert.equal(v?.listings, ['pjsip show aors', 'pjsip show auths', 'pjsip show identifies']);
+  assert.ok((v?.objectsShown as number) <= 3 * VALUE_CHECKED_MAX + 1, `${v?.objectsShown} objects shown`);
 }));
 
 test.run();
