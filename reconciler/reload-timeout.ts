@@ -50,6 +50,15 @@ export function reloadTimeout(configuredMs: number, endpoints: number, last: Rel
   return { timeoutMs: derivedMs, basis, derivedMs, why: `${from}, over asterisk.timeout (${configuredMs} ms)` };
 }
 
+/**
+ * The timeout of a listing of every object right after a reload (`pjsip show endpoints|aors|auths`):
+ * it grows with the PBX as the reload does (3 s for `pjsip show endpoints` at 10,000 on an idle host,
+ * over 30 s on a busy one just after a reload), so it gets the timeout the reload of that file got.
+ */
+export function listingTimeoutMs(pass: object, configuredMs: number, endpoints: number, fromStatus: ReloadMeasure | undefined): number {
+  return reloadTimeout(configuredMs, endpoints, lastReloadFor(pass, fromStatus)).timeoutMs;
+}
+
 // Reloads measured during a pass, newest last: the pass's record keeps the newest in the status, and a
 // rollback in the same pass times its reload by it. Keyed by the pass object, gone with it.
 const measured = new WeakMap<object, ReloadMeasure>();

@@ -86,16 +86,18 @@ async function listings(target: Target, o: Partial<AsteriskOptions>, kinds: Set<
 /**
  * Checks the objects of `numbers` (added or changed extensions) against the model: each exists
  * (listings), and the sampled ones show Git's values. `conf` is the file Asterisk just reloaded;
- * `endpoints` what `pjsip show endpoints` listed after the reload.
+ * `endpoints` what `pjsip show endpoints` listed after the reload; `listingTimeoutMs` the listings'
+ * timeout (default: the one of `o`).
  */
 export async function verifyExtensions(target: Target, o: Partial<AsteriskOptions>, model: CompiledModel,
-  conf: string, numbers: string[], endpoints: ReadonlyMap<string, string>): Promise<VerifyOutcome> {
+  conf: string, numbers: string[], endpoints: ReadonlyMap<string, string>, listingTimeoutMs?: number): Promise<VerifyOutcome> {
   const wanted = new Set(numbers);
   const exts = model.extensions.filter((e) => wanted.has(e.number));
   const none: VerifyCounts = { valueChecked: 0, existenceOnly: 0, kinds: 0, objectsShown: 0, listings: [] };
   if (!exts.length) return { ok: true, problems: [], ...none };
   const kinds = new Set(exts.flatMap((e) => expectedObjects(e).map((obj) => obj.kind)));
-  const listed = await listings(target, o, kinds, endpoints);
+  // a listing of every object takes longer on a large PBX: it may wait longer than one object's show
+  const listed = await listings(target, { ...o, ...(listingTimeoutMs ? { timeoutMs: listingTimeoutMs } : {}) }, kinds, endpoints);
   if (!(listed instanceof Map)) return listed;
   const sample = valueSample(exts);
   const credentials = sectionCredentials(conf, new Set(sample.checked.map((e) => e.number)));

@@ -5,7 +5,7 @@
 // rollback's reload is timed by the same rule.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { reloadTimeout, TIMEOUT_CAP_MS } from '../reconciler/reload-timeout.js';
+import { listingTimeoutMs, reloadTimeout, TIMEOUT_CAP_MS } from '../reconciler/reload-timeout.js';
 import { emptyStatus, readStatus, writeStatus } from '../reconciler/state.js';
 import { repairStatus } from '../reconciler/status-repair.js';
 import { createFakeAsterisk, fakeProcesses } from './helpers/fake-asterisk.js';
@@ -29,6 +29,12 @@ test('no reload measured yet: 3 × 1.4 ms per endpoint; capped at 10 minutes unl
   assert.equal([huge.timeoutMs, huge.basis], [TIMEOUT_CAP_MS, 'cap']);
   assert.is(reloadTimeout(15 * 60_000, 200_000, undefined).timeoutMs, 15 * 60_000);
   assert.is(reloadTimeout(30_000, 30_000, { durationMs: 300_000, endpoints: 10_000, time: '' }).timeoutMs, TIMEOUT_CAP_MS);
+});
+
+test('a listing of every object right after a reload waits as long as that reload may', () => {
+  const last = { durationMs: 12_000, endpoints: 10_000, time: '' };
+  assert.is(listingTimeoutMs({}, 30_000, 20_000, last), 72_000);
+  assert.is(listingTimeoutMs({}, 30_000, 24, last), 30_000);
 });
 
 test('a malformed lastReload in the status file is dropped and named', () => {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { checkLoaded, showEndpoints } from '../asterisk.js';
 import { asteriskError, failed, targetError } from '../errors.js';
 import { applyRowsPhase } from '../realtime/deploy-step.js';
-import { reloadMeasuredIn } from '../reload-timeout.js';
+import { listingTimeoutMs, reloadMeasuredIn } from '../reload-timeout.js';
 import { clearPending, markPending, saveBackup, sha256 } from '../state.js';
 import { describeProblems } from '../verify-objects.js';
 import { verifyExtensions } from '../verify.js';
@@ -80,7 +80,8 @@ async function verify(pass: PassRun, d: Deploying): Promise<Stop> {
   const { compiled, changes, drift, commit, live, desired } = d.input;
   const endpoints = compiled.model.extensions.length;
   if (config.verify) {
-    const shown = await showEndpoints(target, config.asterisk);
+    const listingTimeout = listingTimeoutMs(pass, config.asterisk.timeoutMs, endpoints, pass.status.lastReload);
+    const shown = await showEndpoints(target, { ...config.asterisk, timeoutMs: listingTimeout });
     if (!shown.ok) throw await rollback(pass, d, asteriskError(shown, "'pjsip show endpoints'"));
     const check = checkLoaded(compiled.model.extensions.map((e) => e.number), changes.removed, shown.value);
     if (!check.ok) {
@@ -93,7 +94,7 @@ async function verify(pass: PassRun, d: Deploying): Promise<Stop> {
     const since = d.input.resume && d.previous ? extensionChanges(d.previous.toString('utf8'), desired.data.toString('utf8')) : changes;
     const touched = [...since.added, ...since.changed];
     const t0 = performance.now();
-    const v = await verifyExtensions(target, config.asterisk, compiled.model, desired.data.toString('utf8'), touched, shown.value);
+    const v = await verifyExtensions(target, config.asterisk, compiled.model, desired.data.toString('utf8'), touched, shown.value, listingTimeout);
     if (!v.ok) throw await rollback(pass, d, asteriskError(v.failure, `'${v.command}'`));
     if (v.existenceOnly > 0) {
       log.info('verify.sampled', { changed: touched.length, valueChecked: v.valueChecked, existenceOnly: v.existenceOnly, kinds: v.kinds,

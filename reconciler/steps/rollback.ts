@@ -4,7 +4,7 @@
 import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
 import { PassError, asteriskError, messageOf } from '../errors.js';
 import { findKeptContent, sha256 } from '../state.js';
-import { lastReloadFor, noteReload, reloadTimeout } from '../reload-timeout.js';
+import { lastReloadFor, listingTimeoutMs, noteReload, reloadTimeout } from '../reload-timeout.js';
 import { guardPolicy } from './guards.js';
 import type { Checked, PassRun } from './types.js';
 import { extensionChanges } from './wizard-file.js';
@@ -100,7 +100,9 @@ export async function rollback(pass: PassRun, d: Deploying, cause: PassError): P
 
 /** After the rollback's reload: every extension of the restored file is loaded again. */
 async function verifyRestored(pass: PassRun, expected: string[]): Promise<string> {
-  const shown = await showEndpoints(pass.deps.target, pass.deps.config.asterisk);
+  const { target, config } = pass.deps;
+  const timeoutMs = listingTimeoutMs(pass, config.asterisk.timeoutMs, expected.length, pass.status.lastReload);
+  const shown = await showEndpoints(target, { ...config.asterisk, timeoutMs });
   if (!shown.ok) return `its verify failed: ${asteriskError(shown, "'pjsip show endpoints'").message}`;
   const { missing } = checkLoaded(expected, [], shown.value);
   if (missing.length) {
