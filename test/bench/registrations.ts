@@ -95,7 +95,7 @@ async function measure(strategy: Strategy): Promise<StrategyFigures> {
         stateDir: join(root, 'state'),
         verify,
       }, join(root, 'reconciler.yaml'));
-      // when each event was logged: the reload step's window is from `live.written` to `asterisk.reloaded`
+      // when each event was logged: the reload step runs from `live.written` to `asterisk.reloaded`, verify on to `asterisk.verified`
       const log = createLogger({ write: (line) => { events.push({ at: Date.now(), event: eventOf(line) }); } });
       const deps = await loadPassDeps(config, { log, target: new LocalTarget({ killGraceMs: 500 }) });
       return () => boundedPass(runPass(deps, { trigger: 'bench' }), `${strategy} pass`);
@@ -124,12 +124,13 @@ async function measure(strategy: Strategy): Promise<StrategyFigures> {
     if (!shown.includes('Phone 0 renamed')) throw new Error(`${strategy}: Asterisk does not show the new callerid of ${CHANGED} after the apply`);
     const stepMs = (name: string) => r.steps?.find((s) => s.name === name)?.ms;
     const at = (event: string) => events.find((e) => e.at >= start && e.event === event)?.at;
-    const [written, reloaded] = [at('live.written'), at('asterisk.reloaded')];
+    const [written, reloaded, verified] = [at('live.written'), at('asterisk.reloaded'), at('asterisk.verified')];
     if (process.env.BENCH_SAMPLES) {
       writeFileSync(`${process.env.BENCH_SAMPLES}.${strategy}.json`, JSON.stringify({ start, end, events: events.filter((e) => e.at >= start), samples }, null, 1));
     }
     return { strategy, firstApplyMs: first.durationMs, applyMs: end - start, reloadMs: stepMs('reload'), reloads,
-      reloaded: r.reloaded, reloadWindow: written && reloaded ? { start: written, end: reloaded } : undefined, firstSteps: slow(first), steps: slow(r), samples, window: { start, end } };
+      reloaded: r.reloaded, reloadWindow: written && reloaded ? { start: written, end: reloaded } : undefined,
+      verifyWindow: reloaded && verified ? { start: reloaded, end: verified } : undefined, firstSteps: slow(first), steps: slow(r), samples, window: { start, end } };
   } finally {
     loop?.kill();
     await ast?.stop();

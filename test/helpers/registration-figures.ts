@@ -3,6 +3,8 @@
 // REGISTER answered 200).
 import type { RegisterSample } from './sip-udp.js';
 
+interface Window { start: number; end: number }
+
 export interface StrategyFigures {
   strategy: 'file' | 'realtime-sqlite';
   /** the starting state's pass (verify off) */
@@ -18,7 +20,9 @@ export interface StrategyFigures {
   /** every REGISTER of the loop (lead, apply, margin) */
   samples: RegisterSample[];
   /** the reload step, in Date.now() time (from the log's live.written to asterisk.reloaded) */
-  reloadWindow?: { start: number; end: number };
+  reloadWindow?: Window;
+  /** the file strategy's verify after the reload (its listings of every endpoint, aor and auth) */
+  verifyWindow?: Window;
   /** the first apply's steps that took 50 ms or more */
   firstSteps: { name: string; ms: number }[];
   /** the measured pass's steps that took 50 ms or more */
@@ -58,9 +62,9 @@ export function printComparison(file: StrategyFigures, realtime: StrategyFigures
   const failed = (c: Counts) => `${c.noAnswer + c.refused} (${c.noAnswer} no answer, ${c.refused} refused)`;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const [fd, rd] = [during(file), during(realtime)];
-  const reloading = (f: StrategyFigures) => (f.reloadWindow ? counts(f.samples.filter((s) => s.sentAt >= f.reloadWindow!.start && s.sentAt <= f.reloadWindow!.end)) : undefined);
-  const inReload = (f: StrategyFigures) => { const c = reloading(f); return c ? `${c.sent} / ${c.ok}` : 'no reload'; };
-  const reloadLatency = (f: StrategyFigures) => { const c = reloading(f); return c ? latency(c) : '-'; };
+  const within = (f: StrategyFigures, w: Window | undefined) => (w ? counts(f.samples.filter((s) => s.sentAt >= w.start && s.sentAt <= w.end)) : undefined);
+  const sentOk = (c: Counts | undefined) => (c ? `${c.sent} / ${c.ok}` : 'none');
+  const latencyIn = (c: Counts | undefined) => (c ? latency(c) : '-');
 
   const rows: [string, string, string, string, string][] = [
     ['', 'file (wizard + reload)', 'realtime-sqlite', 'goal (realtime)', 'realtime'],
@@ -73,8 +77,10 @@ export function printComparison(file: StrategyFigures, realtime: StrategyFigures
     ['  failed', failed(fd), failed(rd), '0', verdict(rd.sent > 0 && rd.ok === rd.sent)],
     ['  success', share(fd), share(rd), '100 %', verdict(rd.sent > 0 && rd.ok === rd.sent)],
     ['  latency p50 / p95 / max', latency(fd), latency(rd), '', ''],
-    ['REGISTERs sent during the reload step: sent / 200', inReload(file), inReload(realtime), '', ''],
-    ['  latency p50 / p95 / max', reloadLatency(file), reloadLatency(realtime), '', ''],
+    ['REGISTERs sent during the reload step: sent / 200', sentOk(within(file, file.reloadWindow)), sentOk(within(realtime, realtime.reloadWindow)), '', ''],
+    ['  latency p50 / p95 / max', latencyIn(within(file, file.reloadWindow)), latencyIn(within(realtime, realtime.reloadWindow)), '', ''],
+    ['REGISTERs sent during verify after the reload: sent / 200', sentOk(within(file, file.verifyWindow)), sentOk(within(realtime, realtime.verifyWindow)), '', ''],
+    ['  latency p50 / p95 / max', latencyIn(within(file, file.verifyWindow)), latencyIn(within(realtime, realtime.verifyWindow)), '', ''],
     [`before the apply (${lead(file).sent}/${lead(realtime).sent} sent): p50 / p95 / max`, latency(lead(file)), latency(lead(realtime)), '', ''],
     ['after the apply: sent / answered 200', `${after(file).sent} / ${after(file).ok}`, `${after(realtime).sent} / ${after(realtime).ok}`, '', ''],
   ];
