@@ -18,7 +18,8 @@ import { compilePhase } from './steps/compile.js';
 import { deployPhase } from './steps/deploy.js';
 import { PreviewStop } from './steps/preview.js';
 import { sourcePhase } from './steps/source.js';
-import { PassRun, Stop, type PassDeps, type PassSource } from './steps/types.js';
+import { PassRun, Stop, type PassDeps, type PassSource, type Sourced } from './steps/types.js';
+import type { RunIn } from './elsewhere/run.js';
 import type { HostSecretResolver } from './secrets/resolver.js';
 import type { Target } from './target.js';
 import { createTarget } from './targets/index.js';
@@ -41,13 +42,47 @@ export interface PassOptions {
 }
 
 /** The phases in order; the first Stop ends the pass (the deploy phase always ends it). */
-async function phases(pass: PassRun): Promise<Stop> {
+async function phases(pass: PassRun, wantPreview: boolean): Promise<Stop> {
   const sourced = await sourcePhase(pass);
   if (sourced instanceof Stop) return sourced;
+  const away = elsewhere.get(pass.deps);
+  if (away) return changedPassElsewhere(pass, sourced, away, wantPreview);
   const compiled = await compilePhase(pass, sourced);
   const checked = await checkPhase(pass, compiled);
   if (checked instanceof Stop) return checked;
   return deployPhase(pass, checked);
+}
+
+/**
+ * The phases after the source phase in a child process (or worker thread) of their own: its log
+ * lines are written here as they come, its passwords learnt first; its notes and steps become this
+ * pass's, and it ends as the same phases here would.
+ */
+async function changedPassElsewhere(pass: PassRun, sourced: Sourced, away: { where: RunIn; secrets: string[] }, wantPreview: boolean): Promise<Stop> {
+  const { runElsewhere } = await import('./elsewhere/run.js');
+  const { withBuffers } = await import('./elsewhere/job.js');
+  const { log, config } = pass.deps;
+  const a = await runElsewhere({ config, status: pass.status, options: pass.options, preview: wantPreview,
+    sourced, notes: pass.notes, secrets: away.secrets }, away.where, (e) => {
+    if (e.kind === 'secret') {
+      log.addSecret(e.value);
+      away.secrets.push(e.value);
+    } else {
+      log.log(e.level, e.event, e.fields);
+    }
+  });
+  Object.assign(pass.notes, withBuffers(a.notes));
+  pass.steps.push(...(a.steps as PassRun['steps']));
+  if (a.error) throw new PassError(a.error.kind, a.error.reason, a.error.message);
+  if (a.internal !== undefined || !a.end) throw new Error(a.internal ?? 'the pass ended without an answer');
+  const { result, reason, message, preview, previewError } = a.end;
+  if (preview || previewError) {
+    return new PreviewStop(result, reason, message, () => {
+      if (!preview) throw new Error(previewError);
+      return preview;
+    });
+  }
+  return new Stop(result, reason, message);
 }
 
 /** Outcomes a suspended pass reports as Suspended: what it would do, or that nothing is pending. Errors keep their own. */
@@ -76,7 +111,7 @@ export async function runPass(deps: PassDeps, opts: PassOptions): Promise<PassRe
     ...(suspended ? { suspended: { since: suspended.since, reason: suspended.reason } } : {}) });
   let result: PassResult | undefined;
   try {
-    end = await phases(pass);
+    end = await phases(pass, dryRun);
     if (suspended) end = suspendedEnd(end, suspended);
   } catch (err) {
     if (err instanceof PassError) end = new Stop(outcomeOfError(err.kind), err.reason, err.message);
@@ -202,15 +237,36 @@ export interface LoadPassDepsOptions {
   target?: Target;
   secrets?: SecretResolver | HostSecretResolver;
   verifySignature?: (repoDir: string, commit: string) => Promise<void>;
+  /**
+   * Where a pass runs its phases after the source phase (compile, compare, deploy) when something
+   * changed: 'here' (default), or a 'child' process or 'worker' thread started for that pass and
+   * gone after it, which keeps a long-running loop's memory small. A pass with nothing to do never
+   * starts one. It builds its own target and host secrets from the config: a target, secrets or
+   * signature check handed in here keep the pass here.
+   */
+  compileIn?: 'here' | RunIn;
 }
+
+/** PJSIP_GITOPS_COMPILE_IN=here|worker|child: where passes compile (to measure them side by side, or test one) */
+export function compileInFromEnv(): 'here' | RunIn | undefined {
+  const v = process.env.PJSIP_GITOPS_COMPILE_IN;
+  return v === 'here' || v === 'worker' || v === 'child' ? v : undefined;
+}
+
+/** Deps whose changed passes run elsewhere, with the passwords their logger learnt from those runs. */
+const elsewhere = new WeakMap<PassDeps, { where: RunIn; secrets: string[] }>();
 
 /** Everything a pass needs, from a config (the target is not connected yet: the pass's first step does it). */
 export async function loadPassDeps(config: ReconcilerConfig, options: LoadPassDepsOptions = {}): Promise<PassDeps> {
   const log = options.log ?? createLogger();
   const verify = options.verifySignature ?? (config.source.verify ? await loadSignatureCheck(config.source.verify) : undefined);
-  const secrets = options.secrets ?? (config.secrets ? await loadSecretResolver(config.secrets) : undefined);
+  const wanted = options.compileIn ?? compileInFromEnv() ?? 'here';
+  const where = wanted !== 'here' && !options.secrets && !options.target && !options.verifySignature ? wanted : undefined;
+  // elsewhere, the job opens the host secrets itself
+  const secrets = options.secrets ?? (config.secrets && !where ? await loadSecretResolver(config.secrets) : undefined);
   const target = options.target ?? createTarget(config);
   const deps: PassDeps = { config, source: gitSource(config, verify), target, log, compile };
+  if (where) elsewhere.set(deps, { where, secrets: [] });
   if (secrets) {
     // every password handed to the compiler is learnt by the logger, so no line can print it
     deps.secrets = (auth, ext) => {

@@ -13,7 +13,7 @@ import { ReconcileLoop, runningLoop } from '../../reconciler/loop.js';
 import { removePidFile, writePidFile } from '../../reconciler/io/pid-file.js';
 import { PassMetrics, type MetricsSnapshot } from '../../reconciler/metrics.js';
 import { outcomeOf } from '../../reconciler/outcome.js';
-import { loadPassDeps, runPass, type PassDeps, type PassResult } from '../../reconciler/pass.js';
+import { compileInFromEnv, loadPassDeps, runPass, type PassDeps, type PassResult } from '../../reconciler/pass.js';
 import { readStatus, type Status } from '../../reconciler/state.js';
 import { targetLabel } from '../../reconciler/targets/index.js';
 import { defineCommand, runCommand, UsageError } from '../args.js';
@@ -169,7 +169,8 @@ async function runLoop(io: CommandIO, config: ReconcilerConfig, backoff: Backoff
     const loop: ReconcileLoop<PassResult> = new ReconcileLoop<PassResult>({
       runPass: async (trigger) => {
         // the pass connects to the target: a PBX that is down at boot is a transient failure, not an exit
-        deps ??= await loadPassDeps(config, { log });
+        // each compile in a process of its own: the loop keeps no memory of 10,000 extensions between passes
+        deps ??= await loadPassDeps(config, { log, compileIn: compileInFromEnv() ?? 'child' });
         const result = await runPass(deps, { trigger });
         passMetrics.observe(result);
         // a dropped SSH connection does not come back by itself: the next pass connects afresh

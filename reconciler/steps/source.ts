@@ -9,7 +9,7 @@ import { liveWords, readLiveRows, usesRealtime } from '../realtime/pass-steps.js
 import { Stop, type LiveFile, type PassRun, type Sourced } from './types.js';
 
 export async function sourcePhase(pass: PassRun): Promise<Sourced | Stop> {
-  await pass.step('connect', () => connect(pass));
+  await pass.step('connect', () => connectTarget(pass));
   const commit = await pass.step('fetch', () => fetch(pass));
   await pass.step('verify-signature', () => verifySignature(pass, commit));
   // realtime: the rows of the tables are what is live, not the wizard file
@@ -20,7 +20,8 @@ export async function sourcePhase(pass: PassRun): Promise<Sourced | Stop> {
   return known ?? current;
 }
 
-async function connect(pass: PassRun): Promise<void> {
+/** Connect to the target (the pass's first step; a changed pass run elsewhere connects its own). */
+export async function connectTarget(pass: PassRun): Promise<void> {
   const { target, config } = pass.deps;
   if (!target.connect) return;
   try {
