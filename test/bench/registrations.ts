@@ -76,8 +76,13 @@ function applied(r: PassResult, what: string): PassResult {
   return r;
 }
 
+// temp folders go also when a signal ends the run (real-asterisk.ts then stops Asterisk and exits)
+const roots = new Set<string>();
+process.on('exit', () => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
+
 async function measure(strategy: Strategy): Promise<StrategyFigures> {
   const root = tempDir(`pjsip-gitops-bench-${strategy}-`);
+  roots.add(root);
   let ast: RealAsterisk | undefined;
   let loop: RegisterLoop | undefined;
   try {
@@ -135,13 +140,20 @@ async function measure(strategy: Strategy): Promise<StrategyFigures> {
     loop?.kill();
     await ast?.stop();
     rmSync(root, { recursive: true, force: true });
+    roots.delete(root);
   }
 }
 
 process.stdout.write(`registrations benchmark: ${COUNT} extensions, one changed (${CHANGED} renamed), phone ${PHONE} ` +
   `registering every ${INTERVAL_MS} ms (no final answer within ${LIMIT_MS / 1000} s: failed); Asterisk ${ASTERISK_VERSION}, Node ${process.version}\n`);
-const file = await measure('file');
-const realtime = await measure('realtime-sqlite');
-printComparison(file, realtime, { limitMs: LIMIT_MS });
+try {
+  const file = await measure('file');
+  const realtime = await measure('realtime-sqlite');
+  printComparison(file, realtime, { limitMs: LIMIT_MS });
+} catch (err) {
+  // the benchmark itself broke (not a goal missed): say why and exit now, whatever is still pending
+  process.stderr.write(`registrations benchmark FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
 // the machine is shared: its load says how much the figures may owe to others
 process.stdout.write(`  load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}\n`);
