@@ -5,6 +5,7 @@
 import { rowsOfModel, learnSecrets, planRealtime, readCurrentRows, describePlan, type RealtimeContext, type RealtimePlan } from './strategy.js';
 import { checkRealtimeHost } from './host-check.js';
 import { readRecord, contentOfTables, type RealtimeRecord } from './record.js';
+import { dropFingerprint, keepFingerprint, statDatabase, unchangedContent } from './fingerprint.js';
 import { describeChange, type RowChange } from './rows-diff.js';
 import { effectivePolicy } from '../../compiler/plan/guards.js';
 import type { RealtimeRows } from '../../compiler/realtime-rows.js';
@@ -24,8 +25,11 @@ export function liveWords(config: ReconcilerConfig): string {
 }
 
 interface Found {
-  current: RealtimeRows;
-  record: RealtimeRecord | undefined;
+  /** absent when the database's fingerprint spared the read (filled when the compare needs the rows) */
+  current?: RealtimeRows;
+  record?: RealtimeRecord;
+  /** the content the source phase took as live from the fingerprint, without reading */
+  unread?: string;
   plan?: RealtimePlan;
 }
 
@@ -45,21 +49,57 @@ export function realtimeContext(pass: PassRun, over: Partial<RealtimeContext> = 
 /**
  * The source phase's "live file" under realtime: the rows as found. Its sha is the content last applied
  * when the tables still hold exactly the rows written for it (by the record's digests), '' otherwise —
- * so the up-to-date decision stops a pass with nothing new in Git and no row edited by hand.
+ * so the up-to-date decision stops a pass with nothing new in Git and no row edited by hand. When the
+ * database's fingerprint is the one kept after the last read that matched the record (fingerprint.ts),
+ * the database has not been written since and the rows are not read; the compare reads them if a
+ * new commit needs them.
  */
 export async function readLiveRows(pass: PassRun): Promise<LiveFile> {
   const ctx = realtimeContext(pass);
+  const stat = await statDatabase(ctx.target, ctx.database, ctx.sqlite?.timeoutMs);
+  const unread = await unchangedContent(ctx.stateDir, stat);
+  if (unread) {
+    found.set(pass, { unread });
+    return noteLive(pass, unread);
+  }
+  const f = await readFound(ctx);
+  found.set(pass, f);
+  const sha = contentOfTables(f.current!, f.record);
+  // kept only from this stat, taken before the read, and only when the rows were the record's
+  if (!pass.options.dryRun) await keepFingerprint(ctx.stateDir, stat, sha);
+  return noteLive(pass, sha);
+}
+
+async function readFound(ctx: RealtimeContext): Promise<Found> {
   const current = await readCurrentRows(ctx);
-  const record = await readRecord(ctx.stateDir);
-  found.set(pass, { current, record });
-  const live = { data: null, sha: contentOfTables(current, record) };
+  return { current, record: await readRecord(ctx.stateDir) };
+}
+
+function noteLive(pass: PassRun, sha: string): LiveFile {
+  const live = { data: null, sha };
   pass.notes.live = live;
   return live;
 }
 
+/** The rows and the record of this pass, read now when the source phase was spared reading them. */
+async function rowsFound(pass: PassRun): Promise<Found & { current: RealtimeRows }> {
+  let f = found.get(pass);
+  if (!f) return (await readLiveRows(pass), rowsFound(pass));
+  if (!f.current) {
+    const ctx = realtimeContext(pass);
+    f = { ...f, ...(await readFound(ctx)) };
+    found.set(pass, f);
+    const sha = contentOfTables(f.current!, f.record);
+    // written since the stat (between it and this read): the kept fingerprint is no longer this database's
+    if (sha !== f.unread && !pass.options.dryRun) await dropFingerprint(ctx.stateDir);
+    noteLive(pass, sha);
+  }
+  return f as Found & { current: RealtimeRows };
+}
+
 /** The check phase's compare under realtime: Git's rows against the rows found, or a Stop when none is to be written. */
 export async function compareRows(pass: PassRun, input: Compiled): Promise<Checked | Stop> {
-  const f = found.get(pass) ?? (await readLiveRows(pass), found.get(pass)!);
+  const f = await rowsFound(pass);
   const { log, config } = pass.deps;
   const desired = rowsOfModel(input.compiled.model);
   learnSecrets(log, desired);

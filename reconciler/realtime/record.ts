@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REALTIME_TABLES } from '../../compiler/realtime-schema.js';
 import type { RealtimeRows } from '../../compiler/realtime-rows.js';
+import { dropFingerprint } from './fingerprint.js';
 import { digestsOf, driftedRows, type AppliedDigests } from './rows-diff.js';
 
 const RECORD = 'realtime-applied.json';
@@ -39,6 +40,8 @@ export async function writeRecord(stateDir: string | undefined, rows: RealtimeRo
   const tmp = join(stateDir, `${RECORD}.tmp`);
   const record: RealtimeRecord = { ...(contentSha ? { contentSha } : {}), rows: digestsOf(rows) };
   await writeFile(tmp, JSON.stringify(record) + '\n', { mode: 0o600 });
+  // the database's fingerprint vouched for the record being replaced: the next pass reads the rows
+  await dropFingerprint(stateDir);
   await rename(tmp, join(stateDir, RECORD));
 }
 
