@@ -10,7 +10,7 @@ import { describeChange, type RowChange } from './rows-diff.js';
 import { effectivePolicy } from '../../compiler/plan/guards.js';
 import type { RealtimeRows } from '../../compiler/realtime-rows.js';
 import type { ReconcilerConfig } from '../config.js';
-import { stalled } from '../errors.js';
+import { messageOf, stalled } from '../errors.js';
 import type { DryRunPreview } from '../pass-types.js';
 import { PreviewStop } from '../steps/preview.js';
 import { Stop, type Checked, type Compiled, type LiveFile, type PassRun } from '../steps/types.js';
@@ -66,7 +66,10 @@ export async function readLiveRows(pass: PassRun): Promise<LiveFile> {
   found.set(pass, f);
   const sha = contentOfTables(f.current!, f.record);
   // kept only from this stat, taken before the read, and only when the rows were the record's
-  if (!pass.options.dryRun) await keepFingerprint(ctx.stateDir, stat, sha);
+  // (a cache: a state dir that refuses it costs the next pass a read, not this pass)
+  if (!pass.options.dryRun) {
+    await keepFingerprint(ctx.stateDir, stat, sha).catch((err: unknown) => ctx.log.warn('realtime.fingerprint-not-kept', { error: messageOf(err) }));
+  }
   return noteLive(pass, sha);
 }
 
@@ -91,7 +94,9 @@ async function rowsFound(pass: PassRun): Promise<Found & { current: RealtimeRows
     found.set(pass, f);
     const sha = contentOfTables(f.current!, f.record);
     // written since the stat (between it and this read): the kept fingerprint is no longer this database's
-    if (sha !== f.unread && !pass.options.dryRun) await dropFingerprint(ctx.stateDir);
+    if (sha !== f.unread && !pass.options.dryRun) {
+      await dropFingerprint(ctx.stateDir).catch((err: unknown) => ctx.log.warn('realtime.fingerprint-not-dropped', { error: messageOf(err) }));
+    }
     noteLive(pass, sha);
   }
   return f as Found & { current: RealtimeRows };
