@@ -4,12 +4,14 @@
 // named by FAKE_ASTERISK_HOME, so several can run side by side:
 //   config.json   { confPath, down, hang, booting, reloadInProgress, dropSections, transports,
 //                   translatableCodecs, keepOldObjectOnFailure, contacts, dropObjects, acls, geolocProfiles,
-//                   reloadDelayMs }
+//                   reloadDelayMs, reloadDelaysMs, cliSilenceMs }
 //   loaded.json   the objects currently loaded and the last seen text of each wizard section
+//   reloading.json a reload still running after its CLI gave up (cliSilenceMs), with reloading.conf,
+//                 the file it read; delays.json how many of reloadDelaysMs were used
 //   calls.log     one line per command received
 //   asterisk.log  what the real one would log (errors of a reload, warnings of the parser)
 
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyState, reloadWizard } from './wizard.mjs';
 import { realtimeLoad, showConfigMappings, showModulesLike, withRealtimeObject } from './realtime.mjs';
@@ -57,11 +59,18 @@ function moduleReload(home, config, modules) {
   for (const mod of modules) {
     if (config.booting) {
       out += 'Asterisk cannot reload a module yet; request queued\n';
-    } else if (config.reloadInProgress) {
+    } else if (config.reloadInProgress || reloadRunning(home)) {
+      // the loader's reload lock is taken: nothing is queued (main/loader.c, AST_MODULE_RELOAD_IN_PROGRESS)
       out += 'A module reload request is already in progress; please be patient\n';
     } else if (WIZARD_MODULES.has(mod)) {
+      const delay = nextReloadDelay(home, config);
+      if (config.cliSilenceMs > 0 && delay > config.cliSilenceMs) {
+        startBackgroundReload(home, config, delay);
+        cliGivesUp(config);
+        return out;
+      }
       runWizardReload(home, config);
-      tookReload(config);
+      tookReload(delay);
       out += `Module '${mod}' reloaded successfully.\n`;
     } else if (OTHER_MODULES.has(mod)) {
       out += `Module '${mod}' reloaded successfully.\n`;
@@ -73,9 +82,88 @@ function moduleReload(home, config, modules) {
 }
 
 // `reloadDelayMs`: the answer comes that long after the file was applied, as a large PBX's reload
-// does (asterisk/BEHAVIOR.md "Reload cost"); a CLI killed meanwhile leaves the reload done, as there
-function tookReload(config) {
-  if (config.reloadDelayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, config.reloadDelayMs);
+// does (asterisk/BEHAVIOR.md "Reload cost"); a CLI killed meanwhile leaves the reload done, as there.
+// `reloadDelaysMs`: the delays of the wizard reloads from the one that sets it on, one each (then
+// `reloadDelayMs`), so a slow reload can be followed by a quick one (a rollback's).
+function tookReload(delay) {
+  if (delay > 0) sleep(delay);
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function nextReloadDelay(home, config) {
+  const list = Array.isArray(config.reloadDelaysMs) ? config.reloadDelaysMs : [];
+  const path = join(home, 'delays.json');
+  const key = JSON.stringify(list);
+  const used = readJson(path, { key, used: 0 });
+  const n = used.key === key ? used.used : 0;
+  writeJsonAtomic(path, { key, used: n + 1 });
+  return n < list.length ? list[n] : (config.reloadDelayMs ?? 0);
+}
+
+// `cliSilenceMs`: asterisk -rx polls its socket with a 60 s timeout and exits 0 when no output came
+// for that long (main/asterisk.c, ast_remotecontrol), while Asterisk goes on. A wizard reload that
+// takes longer than cliSilenceMs therefore returns silent after cliSilenceMs and ends `delay` after it
+// began, on its own: the wizard reads the file it started with (reloading.conf) and the objects change
+// at the end; meanwhile another `module reload` answers "already in progress" (and queues nothing),
+// `module show like` waits for the end (the reload holds the module list), the rest answers at once
+// with the objects of before. The end is applied by the first command after it (settleReload).
+function startBackgroundReload(home, config, delay) {
+  let hasFile = !!config.confPath;
+  try {
+    if (hasFile) copyFileSync(config.confPath, join(home, 'reloading.conf'));
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    hasFile = false;
+  }
+  writeJsonAtomic(join(home, 'reloading.json'), { until: Date.now() + delay, hasFile });
+}
+
+function cliGivesUp(config) {
+  sleep(config.cliSilenceMs);
+}
+
+function reloadRunning(home) {
+  const r = readJson(join(home, 'reloading.json'), null);
+  return r !== null && Date.now() < r.until;
+}
+
+/** A background reload whose time has come is applied (once: the command that renames its record applies it). */
+function settleReload(home, config) {
+  const path = join(home, 'reloading.json');
+  const r = readJson(path, null);
+  if (r === null || Date.now() < r.until) return;
+  const mine = `${path}.${process.pid}.settle`;
+  try { renameSync(path, mine); } catch (err) { if (err.code === 'ENOENT') return; throw err; }
+  rmSync(mine, { force: true });
+  const read = join(home, 'reloading.conf');
+  if (r.hasFile) {
+    // the real wizard reads the file as it goes: a file replaced meanwhile would be read half old, half new
+    let now = null;
+    try { now = readFileSync(config.confPath); } catch { /* gone */ }
+    if (now === null || !now.equals(readFileSync(read))) {
+      appendFileSync(join(home, 'asterisk.log'), `[${new Date(r.until).toISOString()}] WARNING fake: pjsip_wizard.conf was replaced while a reload was reading it\n`);
+    }
+  }
+  runWizardReload(home, r.hasFile ? { ...config, confPath: read } : { ...config, confPath: undefined });
+  rmSync(read, { force: true });
+}
+
+/** `module show like`: answered once no reload runs (it waits for the module list), or silent when the CLI gives up first. */
+function showModulesWhenIdle(home, config, name) {
+  const r = readJson(join(home, 'reloading.json'), null);
+  const left = r === null ? 0 : r.until - Date.now();
+  if (left > 0) {
+    if (config.cliSilenceMs > 0 && left > config.cliSilenceMs) {
+      cliGivesUp(config);
+      return '';
+    }
+    sleep(left);
+    settleReload(home, config);
+  }
+  return showModulesLike(config, name);
 }
 
 function runWizardReload(home, config) {
@@ -122,7 +210,7 @@ function run(command, home, config) {
   if (a === 'geoloc' && b === 'list' && c === 'profiles' && words.length === 3 && config.geolocProfiles !== null) return reply(showGeolocProfiles(config));
   if (a === 'acl' && b === 'show' && words.length === 2) return reply(showAcls(config));
   // realtime (mode `realtime`, see realtime.mjs)
-  if (a === 'module' && b === 'show' && c === 'like' && words.length === 4) return reply(showModulesLike(config, d));
+  if (a === 'module' && b === 'show' && c === 'like' && words.length === 4) return reply(showModulesWhenIdle(home, config, d));
   if (a === 'core' && b === 'show' && c === 'config' && d === 'mappings' && words.length === 4) return reply(showConfigMappings(config));
   if (a === 'realtime' && b === 'load' && words.length === 5) return reply(realtimeLoad(config, c, d, words[4]));
   if (a === 'core' && b === 'show') {
@@ -159,6 +247,7 @@ function main() {
     setInterval(() => {}, 1 << 30);
     return;
   }
+  settleReload(home, config);
   run(command, home, config);
 }
 

@@ -11,9 +11,12 @@ const TABLE_OF = { endpoint: 'ps_endpoints', aor: 'ps_aors', auth: 'ps_auths' };
 
 const moduleLoaded = (rt) => !!rt && rt.module !== false;
 
-/** `module show like <name>`: res_config_sqlite3.so listed as Running when the mode says it is loaded. */
+/** `module show like <name>`: res_config_sqlite3.so listed as Running when the mode says it is loaded; res_pjsip.so always. */
 export function showModulesLike(config, name) {
   const head = 'Module                         Description                              Use Count  Status      Support Level\n';
+  if (name === 'res_pjsip.so') {
+    return `${head}res_pjsip.so                   Basic SIP resource                       49         Running              core\n1 modules loaded\n`;
+  }
   if (name === 'res_config_sqlite3.so' || name === 'res_config_sqlite3') {
     if (moduleLoaded(config.realtime)) {
       return `${head}res_config_sqlite3.so          SQLite 3 realtime config engine          0          Running              core\n1 modules loaded\n`;

@@ -26,6 +26,15 @@ export interface FakeAsteriskMode {
   reloadInProgress: boolean;
   /** a wizard reload answers this long after it applied the file (a large PBX's reload takes seconds) */
   reloadDelayMs: number;
+  /** the delays of the wizard reloads from the next one on, one each (then `reloadDelayMs`): a slow reload, then a quick rollback */
+  reloadDelaysMs: number[];
+  /**
+   * as `asterisk -rx`'s 60 s poll: a command with no output for this long exits 0 silently while Asterisk
+   * goes on. A wizard reload slower than this returns silent and ends on its own later; meanwhile another
+   * reload answers `already in progress` (nothing queued), `module show like` waits for its end (or gives
+   * up silent the same way), the rest answers at once with the objects of before
+   */
+  cliSilenceMs: number;
   /** wizard sections whose endpoint fails to apply even when valid */
   dropSections: string[];
   /** objects whose apply fails although their text is good (a half-load: `{ type: 'aor', id: '7000' }`, `{ type: 'auth', id: '7000-iauth' }`) */
