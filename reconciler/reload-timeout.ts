@@ -1,7 +1,9 @@
 // How long a wizard reload may take before it is killed. A reload's time grows with the endpoints
 // (asterisk/BEHAVIOR.md "Reload cost": 10–14 s at 10,000 on 2 cores), so a fixed `asterisk.timeout`
 // (30 s by default) would kill a reload of 20,000 half way — and a killed CLI leaves Asterisk
-// reloading while the pass rolls back over it. The timeout is the configured one or, when larger,
+// reloading, so the rollback has to wait for that reload to end before it writes (steps/rollback.ts).
+// Past 60 s `asterisk -rx` stops waiting on its own; the same timeout bounds the wait for such a
+// reload to end (asterisk.ts, outlastedCli). The timeout is the configured one or, when larger,
 // a margin over the last measured reload scaled to the endpoints of this one (no history yet: an
 // estimate per endpoint), capped.
 

@@ -1,7 +1,7 @@
 // A rollback is a deploy like any other: it goes to the last content that verified (never to less),
 // passes the empty-file guard, is reloaded and verified. With nothing verified to go back to, the file
 // is put back as the pass found it when that is a real file, and otherwise left — and the message says so.
-import { checkLoaded, reload as reloadAsterisk, showEndpoints } from '../asterisk.js';
+import { checkLoaded, outlastedCli, reload as reloadAsterisk, showEndpoints, waitReloadIdle } from '../asterisk.js';
 import { PassError, asteriskError, messageOf } from '../errors.js';
 import { findKeptContent, sha256 } from '../state.js';
 import { lastReloadFor, listingTimeoutMs, noteReload, reloadTimeout } from '../reload-timeout.js';
@@ -17,9 +17,17 @@ export interface Deploying {
   backupPath: string | undefined;
 }
 
+// Passes whose reload may still run inside Asterisk: its CLI was killed at the timeout, or it outlasted
+// `asterisk -rx` and did not end within the timeout. A rollback must not write the file meanwhile:
+// the wizard reads pjsip_wizard.conf during the reload, and the reload would take a mix of both files.
+const mayStillReload = new WeakSet<object>();
+
 /**
  * Reloads a file of `endpoints` endpoints (`what`: the new file or the rollback's), killed at a
  * timeout that scales with them (reconciler/reload-timeout.ts); a success is measured for the next.
+ * A reload that came back from `asterisk -rx` without an answer after its 60 s wait (asterisk.ts,
+ * outlastedCli) is not a failure: its outcome is unknown, so the pass waits for Asterisk to end it
+ * (waitReloadIdle, within the same timeout) and verify decides.
  */
 export async function reload(pass: PassRun, endpoints: number, what: 'new file' | 'rollback'): Promise<PassError | null> {
   const { target, config, log } = pass.deps;
@@ -28,8 +36,47 @@ export async function reload(pass: PassRun, endpoints: number, what: 'new file' 
   log.info('reload.timeout', { for: what, endpoints, timeoutMs: t.timeoutMs, basis: t.basis, why: t.why });
   const t0 = performance.now();
   const r = await reloadAsterisk(target, { ...config.asterisk, timeoutMs: t.timeoutMs });
-  if (!r.ok) return asteriskError(r, 'reload');
+  if (!r.ok) {
+    const afterMs = Math.round(performance.now() - t0);
+    // a killed CLI leaves Asterisk reloading
+    if (r.reason === 'timeout') mayStillReload.add(pass);
+    if (!outlastedCli(r, afterMs, config.asterisk)) return asteriskError(r, 'reload');
+    log.warn('reload.outlasted-cli', { for: what, endpoints, afterMs, timeoutMs: t.timeoutMs, answer: r.detail,
+      note: 'asterisk -rx stops waiting after 60 s without output while Asterisk goes on reloading: the outcome is unknown; ' +
+        'waiting for the reload to end, then verify decides' });
+    const w = await waitReloadIdle(target, config.asterisk, t0 + t.timeoutMs);
+    const waitedMs = Math.round(performance.now() - t0);
+    if (!w.idle) {
+      mayStillReload.add(pass);
+      log.error('reload.unfinished', { for: what, endpoints, waitedMs, timeoutMs: t.timeoutMs, probes: w.probes, probe: w.detail });
+      return asteriskError({ reason: w.reason, detail: `no answer from asterisk -rx after ${afterMs} ms (it waits 60 s at most), ` +
+        `and Asterisk was still reloading when the ${t.timeoutMs} ms timeout passed: ${w.detail}` }, 'reload');
+    }
+    log.info('reload.ended', { for: what, endpoints, durationMs: waitedMs, probes: w.probes, note: 'the reload ended in Asterisk; verify decides whether it loaded the file' });
+    noteReload(pass, { durationMs: waitedMs, endpoints, time: pass.now().toISOString() });
+    return null;
+  }
   noteReload(pass, { durationMs: Math.round(performance.now() - t0), endpoints, time: pass.now().toISOString() });
+  return null;
+}
+
+/**
+ * Before a rollback writes: when this pass's reload may still run in Asterisk, wait for it to end,
+ * as long as a reload of the restored file may take. Null when the way is clear, else why not.
+ */
+async function reloadEnded(pass: PassRun, endpoints: number): Promise<string | null> {
+  if (!mayStillReload.has(pass)) return null;
+  const { target, config, log } = pass.deps;
+  const t = reloadTimeout(config.asterisk.timeoutMs, endpoints, lastReloadFor(pass, pass.status.lastReload));
+  const t0 = performance.now();
+  const w = await waitReloadIdle(target, config.asterisk, t0 + t.timeoutMs);
+  const waitedMs = Math.round(performance.now() - t0);
+  if (!w.idle) {
+    log.error('rollback.reload-still-running', { waitedMs, timeoutMs: t.timeoutMs, probes: w.probes, probe: w.detail });
+    return `Asterisk was still reloading the new file after another ${t.timeoutMs} ms (${w.detail})`;
+  }
+  mayStillReload.delete(pass);
+  log.info('rollback.reload-ended', { waitedMs, probes: w.probes });
   return null;
 }
 
@@ -80,6 +127,12 @@ export async function rollback(pass: PassRun, d: Deploying, cause: PassError): P
   if (expected.length === 0 && !guardPolicy(pass, d.input.compiled.model).allowEmpty) {
     log.error('rollback.refused', { restore: to.what, reason: 'no extensions' });
     return report(`NOT ROLLED BACK: ${to.what} has no extensions and guards.allowEmpty is off; the failed file stays live`);
+  }
+  // the wizard reads the live file while it reloads: never write under a reload still running
+  const busy = await reloadEnded(pass, expected.length);
+  if (busy) {
+    return report(`NOT ROLLED BACK: ${busy}; writing ${to.what} meanwhile would have that reload read a mix of both files. ` +
+      `The new file stays live and Asterisk ends with what its reload loads; the next pass reloads and verifies it again`);
   }
   try {
     await target.writeFileAtomic(config.target.liveFile, to.data, config.target.mode);
