@@ -45,6 +45,7 @@ export interface PassOptions {
 async function phases(pass: PassRun, wantPreview: boolean): Promise<Stop> {
   const sourced = await sourcePhase(pass);
   if (sourced instanceof Stop) return sourced;
+  beyondSource.add(pass);
   const away = elsewhere.get(pass.deps);
   if (away) return changedPassElsewhere(pass, sourced, away, wantPreview);
   const compiled = await compilePhase(pass, sourced);
@@ -84,6 +85,9 @@ async function changedPassElsewhere(pass: PassRun, sourced: Sourced, away: { whe
   }
   return new Stop(result, reason, message);
 }
+
+/** Passes that went past their source phase: the later phases (or their child process) may have written the status. */
+const beyondSource = new WeakSet<PassRun>();
 
 /** Outcomes a suspended pass reports as Suspended: what it would do, or that nothing is pending. Errors keep their own. */
 const SUSPENDED_ENDS = new Set(['dry-run', 'unchanged', 'drift-reported']);
@@ -170,7 +174,9 @@ async function record(pass: PassRun, result: PassResult, now: Date): Promise<voi
     await recordPass(deps.config.stateDir, { result, driftDetected: n.drift, wrote: n.written,
       clearPending: n.pendingCleared, compiled: n.content !== undefined,
       ...(n.stalledCompile && result.reason === 'CompileFailed' ? { stalledCompile: n.stalledCompile } : {}),
-      ...failedContent, ...applied, ...reloadMeasuredIn(pass) });
+      ...failedContent, ...applied, ...reloadMeasuredIn(pass) },
+    // the source phase writes no status: a pass that ended there folds into what it read
+    beyondSource.has(pass) ? {} : { asRead: pass.status });
   } catch (err) {
     deps.log.error('status.write-failed', { error: messageOf(err), stateDir: deps.config.stateDir });
   }

@@ -63,9 +63,9 @@ async function readStatusFile(stateDir: string): Promise<{ status: Status; repai
   return repairStatus(parsed, emptyStatus());
 }
 
-export async function writeStatus(stateDir: string, status: Status): Promise<void> {
+export async function writeStatus(stateDir: string, status: Status, durable = true): Promise<void> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(statusPath(stateDir), Buffer.from(JSON.stringify(status, null, 2) + '\n'), 0o600);
+  await writeFileAtomic(statusPath(stateDir), Buffer.from(JSON.stringify(status, null, 2) + '\n'), 0o600, { durable });
 }
 
 export interface PassRecord {
@@ -95,9 +95,20 @@ export function boundedEntry(r: PassResult, keep: number): PassResult {
     diagnostics: r.diagnostics.slice(0, keep).map((d) => (d.length > DIAGNOSTIC_MAX_CHARS ? `${d.slice(0, DIAGNOSTIC_MAX_CHARS - 1)}…` : d)) };
 }
 
+export interface RecordOptions {
+  /**
+   * The status as the pass read it at its start, when nothing has written the file since (a pass
+   * that stopped in its source phase): folded into directly instead of read a second time.
+   */
+  asRead?: Status;
+}
+
 /** Fold one pass into the status and write it. Dry runs are not recorded: they change nothing. */
-export async function recordPass(stateDir: string, rec: PassRecord): Promise<Status> {
-  const status = await readStatus(stateDir);
+export async function recordPass(stateDir: string, rec: PassRecord, options: RecordOptions = {}): Promise<Status> {
+  const status = options.asRead ?? await readStatus(stateDir);
+  const conditionBefore = status.condition.type;
+  const appliedBefore = status.lastApplied;
+  const sameApplied = !rec.lastApplied || (appliedBefore?.commit === rec.lastApplied.commit && appliedBefore.fileSha256 === rec.lastApplied.fileSha256);
   const r = rec.result;
   if (rec.lastApplied) status.lastApplied = rec.lastApplied;
   status.lastAttempt = { time: r.startedAt, result: r.result, reason: r.reason, ...(r.commit ? { commit: r.commit } : {}) };
@@ -118,7 +129,16 @@ export async function recordPass(stateDir: string, rec: PassRecord): Promise<Sta
   if (r.reloaded) c.reloads += r.reloadCount ?? 1;
   if (rec.driftDetected) c.driftEvents += 1;
   if (r.condition === 'Ready') c.lastSuccessTime = r.startedAt;
-  await writeStatus(stateDir, status);
+  // A pass that found nothing to do and left the condition as it was records only its time and
+  // counters: those need no fsync (two of them cost more than the rest of such a pass). The
+  // replacement stays atomic for readers and against a crash of the process. A power cut right
+  // after it may lose this record (ext4 flushes a file replaced by rename before the rename; a
+  // filesystem that does not may leave the file damaged, which the next read repairs, starting
+  // afresh: that pass then compiles and compares again, nothing more). Every other record — a
+  // write, a reload, a new condition, a pending marker cleared — is made durable.
+  const routine = r.result === 'unchanged' && conditionBefore === r.condition && sameApplied
+    && !rec.wrote && !rec.clearPending && !rec.failedContent && !rec.reload && !rec.driftDetected;
+  await writeStatus(stateDir, status, !routine);
   return status;
 }
 

@@ -14,8 +14,17 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+export interface AtomicWriteOptions {
+  /**
+   * fsync the file and its directory (default). Without it the replacement is still atomic for
+   * every reader and against a crash of this process, but a power loss may leave the previous file.
+   */
+  durable?: boolean;
+}
+
 /** Replaces `path` atomically; on any failure the old file stays as it was and the temp file is removed. */
-export async function writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {
+export async function writeFileAtomic(path: string, data: Buffer, mode: number, options: AtomicWriteOptions = {}): Promise<void> {
+  const durable = options.durable ?? true;
   const dir = dirname(path);
   // the writer's pid in the name lets a later write tell a dead writer's leftover from a live one's
   const tmp = join(dir, `.${basename(path)}.pjsip-gitops-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
@@ -23,7 +32,7 @@ export async function writeFileAtomic(path: string, data: Buffer, mode: number):
   try {
     handle = await open(tmp, 'wx', 0o600);
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
     await keepOwner(handle, path);
     await handle.close();
     handle = undefined;
@@ -34,7 +43,7 @@ export async function writeFileAtomic(path: string, data: Buffer, mode: number):
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
-  await fsyncDirectory(dir);
+  if (durable) await fsyncDirectory(dir);
   await removeDeadWritersTemps(dir);
 }
 
