@@ -19,7 +19,7 @@ import { deployPhase } from './steps/deploy.js';
 import { PreviewStop } from './steps/preview.js';
 import { sourcePhase } from './steps/source.js';
 import { PassRun, Stop, type PassDeps, type PassSource, type Sourced } from './steps/types.js';
-import type { RunIn } from './elsewhere/run.js';
+import type { RunIn } from './changed-pass/run.js';
 import type { HostSecretResolver } from './secrets/resolver.js';
 import type { Target } from './target.js';
 import { createTarget } from './targets/index.js';
@@ -60,8 +60,8 @@ async function phases(pass: PassRun, wantPreview: boolean): Promise<Stop> {
  * pass's, and it ends as the same phases here would.
  */
 async function changedPassElsewhere(pass: PassRun, sourced: Sourced, away: { where: RunIn; secrets: string[] }, wantPreview: boolean): Promise<Stop> {
-  const { runElsewhere } = await import('./elsewhere/run.js');
-  const { withBuffers } = await import('./elsewhere/job.js');
+  const { runElsewhere } = await import('./changed-pass/run.js');
+  const { withBuffers } = await import('./changed-pass/job.js');
   const { log, config } = pass.deps;
   const a = await runElsewhere({ config, status: pass.status, options: pass.options, preview: wantPreview,
     sourced, notes: pass.notes, secrets: away.secrets }, away.where, (e) => {

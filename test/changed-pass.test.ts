@@ -1,5 +1,5 @@
 // The changed part of a pass run in a child process or worker thread (the reconcile loop's way,
-// reconciler/elsewhere/) ends exactly as the same pass run in-process: the same result, message,
+// reconciler/changed-pass/) ends exactly as the same pass run in-process: the same result, message,
 // diagnostics, changes, steps and log events; no password in any line; and a pass with nothing to
 // do never starts one.
 import { test } from 'uvu';
