@@ -61,8 +61,9 @@ export async function reload(pass: PassRun, endpoints: number, what: 'new file' 
 }
 
 /**
- * Before a rollback writes: when this pass's reload may still run in Asterisk, wait for it to end,
- * as long as a reload of the restored file may take. Null when the way is clear, else why not.
+ * Before a rollback writes: when this pass's reload may still run in Asterisk, wait for it to end, as
+ * long as a reload of the larger of the two files (the one running, the restored one) may take. Null
+ * when the way is clear, else why not.
  */
 async function reloadEnded(pass: PassRun, endpoints: number): Promise<string | null> {
   if (!mayStillReload.has(pass)) return null;
@@ -129,7 +130,7 @@ export async function rollback(pass: PassRun, d: Deploying, cause: PassError): P
     return report(`NOT ROLLED BACK: ${to.what} has no extensions and guards.allowEmpty is off; the failed file stays live`);
   }
   // the wizard reads the live file while it reloads: never write under a reload still running
-  const busy = await reloadEnded(pass, expected.length);
+  const busy = await reloadEnded(pass, Math.max(expected.length, d.input.compiled.model.extensions.length));
   if (busy) {
     return report(`NOT ROLLED BACK: ${busy}; writing ${to.what} meanwhile would have that reload read a mix of both files. ` +
       `The new file stays live and Asterisk ends with what its reload loads; the next pass reloads and verifies it again`);
