@@ -1,9 +1,12 @@
 // After a reload: every added or changed extension has each object the wizard should make for it
-// (reconciler/verify-objects.ts), and shows the values Git wrote. Existence is read from one listing
-// per kind (`pjsip show endpoints`, read by the caller, `pjsip show aors|auths`, and identifies or
-// registrations when a change makes any), so it costs the same for one change as for 10,000. Values
-// need one `pjsip show <kind> <id>` per object (~50 ms each, a few at a time): all changed extensions
-// when they are few, a sample of VALUE_CHECKED_MAX when many (reconciler/verify-sample.ts).
+// (reconciler/verify-objects.ts), and shows the values Git wrote. Values need one `pjsip show <kind>
+// <id>` per object (~50 ms each, a few at a time): all changed extensions when they are few, a sample
+// of VALUE_CHECKED_MAX when many (reconciler/verify-sample.ts); an object so shown is proved to exist
+// by its show. Only the objects of changed extensions OUTSIDE the sample are checked from listings,
+// one per kind (`pjsip show aors|auths`, identifies or registrations when they make any; endpoints
+// from the caller's listing of every endpoint). A listing of every object of a kind stalls a large PBX
+// (at 10,000 extensions `pjsip show aors` took 2-6 s, during which an unrelated phone's REGISTERs
+// went unanswered), so a change of up to VALUE_CHECKED_MAX extensions lists nothing here.
 import { effectiveOptions, parseConf } from '../compiler/conf-parse.js';
 import { isSecretOption } from '../compiler/secrets-policy.js';
 import type { CompiledModel } from '../compiler/types.js';
@@ -25,7 +28,7 @@ export interface VerifyCounts {
   kinds: number;
   /** objects shown one by one */
   objectsShown: number;
-  /** listings read for existence (`pjsip show aors` …) */
+  /** listings read for the existence of the extensions outside the sample (`pjsip show aors` …); none when all were shown */
   listings: string[];
 }
 
@@ -65,14 +68,17 @@ async function inPool<T>(items: T[], limit: number, run: (item: T) => Promise<bo
 
 type Failure = Extract<VerifyOutcome, { ok: false }>;
 
-/** One listing per kind the expected objects use; endpoints come from the caller's `pjsip show endpoints`. */
-async function listings(target: Target, o: Partial<AsteriskOptions>, kinds: Set<ShownKind>,
+/**
+ * One listing per kind in `kinds` (split in parts on a large PBX: `expected` says how many objects of
+ * each kind the model makes); endpoints come from the caller's listing of every endpoint.
+ */
+async function listings(target: Target, o: Partial<AsteriskOptions>, kinds: Set<ShownKind>, expected: (kind: ListedKind) => number,
   endpoints: ReadonlyMap<string, string>): Promise<Map<ShownKind, ReadonlySet<string> | ReadonlyMap<string, string>> | Failure> {
   const listed = new Map<ShownKind, ReadonlySet<string> | ReadonlyMap<string, string>>([['endpoint', endpoints]]);
   const wanted = [...kinds].filter((k): k is ListedKind => k !== 'endpoint');
   let failure: Failure | undefined;
   await inPool(wanted, VERIFY_PARALLEL, async (kind) => {
-    const r = await listObjectIds(target, o, kind);
+    const r = await listObjectIds(target, o, kind, expected(kind));
     if (!r.ok) {
       failure = { ok: false, failure: r, command: listingCommand(kind) };
       return false;
@@ -84,10 +90,10 @@ async function listings(target: Target, o: Partial<AsteriskOptions>, kinds: Set<
 }
 
 /**
- * Checks the objects of `numbers` (added or changed extensions) against the model: each exists
- * (listings), and the sampled ones show Git's values. `conf` is the file Asterisk just reloaded;
- * `endpoints` what `pjsip show endpoints` listed after the reload; `listingTimeoutMs` the listings'
- * timeout (default: the one of `o`).
+ * Checks the objects of `numbers` (added or changed extensions) against the model: the sampled ones
+ * show Git's values (an object missing shows nothing), the others exist (listings). `conf` is the file
+ * Asterisk just reloaded; `endpoints` the endpoints listed after the reload; `listingTimeoutMs` the
+ * listings' timeout (default: the one of `o`).
  */
 export async function verifyExtensions(target: Target, o: Partial<AsteriskOptions>, model: CompiledModel,
   conf: string, numbers: string[], endpoints: ReadonlyMap<string, string>, listingTimeoutMs?: number): Promise<VerifyOutcome> {
@@ -95,11 +101,16 @@ export async function verifyExtensions(target: Target, o: Partial<AsteriskOption
   const exts = model.extensions.filter((e) => wanted.has(e.number));
   const none: VerifyCounts = { valueChecked: 0, existenceOnly: 0, kinds: 0, objectsShown: 0, listings: [] };
   if (!exts.length) return { ok: true, problems: [], ...none };
-  const kinds = new Set(exts.flatMap((e) => expectedObjects(e).map((obj) => obj.kind)));
-  // a listing of every object takes longer on a large PBX: it may wait longer than one object's show
-  const listed = await listings(target, { ...o, ...(listingTimeoutMs ? { timeoutMs: listingTimeoutMs } : {}) }, kinds, endpoints);
-  if (!(listed instanceof Map)) return listed;
   const sample = valueSample(exts);
+  const checked = new Set(sample.checked);
+  const unshown = exts.filter((e) => !checked.has(e));
+  // only what no show covers is listed: the kinds of the extensions outside the sample
+  const kinds = new Set(unshown.flatMap((e) => expectedObjects(e).map((obj) => obj.kind)));
+  const listedKinds = [...kinds].filter((k): k is ListedKind => k !== 'endpoint');
+  // a listing of every object takes longer on a large PBX: it may wait longer than one object's show
+  const expected = (kind: ListedKind) => model.extensions.reduce((n, e) => n + expectedObjects(e).filter((obj) => obj.kind === kind).length, 0);
+  const listed = await listings(target, { ...o, ...(listingTimeoutMs ? { timeoutMs: listingTimeoutMs } : {}) }, kinds, expected, endpoints);
+  if (!(listed instanceof Map)) return listed;
   const credentials = sectionCredentials(conf, new Set(sample.checked.map((e) => e.number)));
   const jobs = sample.checked.flatMap((ext) => expectedObjects(ext));
   const shown = new Map<string, Map<string, string> | null>();
@@ -114,13 +125,11 @@ export async function verifyExtensions(target: Target, o: Partial<AsteriskOption
     return true;
   });
   if (failure) return failure;
-  // a missing object is found by its listing and, when sampled, by its show too: named once
-  const seen = new Set<string>();
-  const problems = [...exts.flatMap((ext) => missingObjects(ext, listed)),
-    ...sample.checked.flatMap((ext) => checkExtension(ext, shown, credentials.get(ext.number) ?? new Map()))]
-    .filter((p) => { const k = `${p.extension} ${p.code} ${p.what}`; return seen.has(k) ? false : (seen.add(k), true); });
+  // outside the sample: each object in its kind's listing; in it: each object's show (null when missing)
+  const problems = [...unshown.flatMap((ext) => missingObjects(ext, listed)),
+    ...sample.checked.flatMap((ext) => checkExtension(ext, shown, credentials.get(ext.number) ?? new Map()))];
   const order = new Map(exts.map((e, i) => [e.number, i]));
   problems.sort((a, b) => order.get(a.extension)! - order.get(b.extension)!);
-  return { ok: true, problems, valueChecked: sample.checked.length, existenceOnly: exts.length - sample.checked.length,
-    kinds: sample.kinds, objectsShown: jobs.length, listings: [...kinds].filter((k): k is ListedKind => k !== 'endpoint').map(listingCommand) };
+  return { ok: true, problems, valueChecked: sample.checked.length, existenceOnly: unshown.length,
+    kinds: sample.kinds, objectsShown: jobs.length, listings: listedKinds.map(listingCommand) };
 }

@@ -1,10 +1,16 @@
-// What verify reads for existence — `pjsip show aors|auths|identifies|registrations` as a real
-// Asterisk 22.10.1 printed them (recorded on loopback) — and which changed extensions it compares
-// value by value when there are many.
+// What verify reads for existence — `pjsip show aors|auths|identifies|registrations` and `pjsip list
+// endpoints` as a real Asterisk 22.10.1 printed them (recorded on loopback), split in parts by id on a
+// large PBX — and which changed extensions it compares value by value when there are many.
+import { writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ExtensionModel } from '../compiler/types.js';
-import { parseObjectIds, parseRegistrationIds } from '../reconciler/asterisk-objects.js';
+import { parseEndpoints, reload } from '../reconciler/asterisk.js';
+import {
+  LISTING_PARTS, listEndpoints, listObjectIds, parseObjectIds, parseRegistrationIds, SPLIT_LISTING_FROM,
+} from '../reconciler/asterisk-objects.js';
+import { LocalTarget } from '../reconciler/targets/local.js';
+import { createFakeAsterisk } from './helpers/fake-asterisk.js';
 import { missingObjects } from '../reconciler/verify-objects.js';
 import { kindOf, valueSample } from '../reconciler/verify-sample.js';
 
@@ -34,6 +40,53 @@ test('listings as a real Asterisk prints them: the ids, legend and contact and m
   for (const none of ['No objects found.\n\n']) {
     assert.equal(parseObjectIds(none, 'Aor')!.size, 0);
     assert.equal(parseRegistrationIds(none)!.size, 0);
+  }
+});
+
+// `pjsip list endpoints like ^700[0-1]$` on a real 22.10.1: the Endpoint row alone, no rows under it
+const LIST_ENDPOINTS = ['', ' Endpoint:  <Endpoint/CID.....................................>  <State.....>  <Channels.>', RULE, '',
+  ' Endpoint:  7000/7000                                            Unavailable   0 of inf',
+  ' Endpoint:  7001                                                 Unavailable   0 of inf', '', 'Objects found: 2', '', ''].join('\n');
+
+test('pjsip list endpoints reads as pjsip show endpoints does: id → callerid number', () => {
+  assert.equal([...parseEndpoints(LIST_ENDPOINTS)!], [['7000', '7000'], ['7001', '']]);
+  assert.is(parseEndpoints(LIST_ENDPOINTS.replace('Objects found: 2', 'Objects found: 3')), null);
+  assert.equal(parseEndpoints('No objects found.\n\n')!.size, 0);
+});
+
+test('the parts of a split listing hold every id exactly once', () => {
+  const ids = ['7000', '7009', '6000-iauth', '7001-oauth', '7002-identify', '7003-reg-0', '7003-reg-12', 'lab', 'lab-9x', 'x_y-z', '0'];
+  for (const id of ids) {
+    const parts = LISTING_PARTS.filter((p) => new RegExp(p).test(id));
+    assert.is(parts.length, 1, `${id}: ${parts.join(' ')}`);
+  }
+  assert.is(LISTING_PARTS.length, 11);
+});
+
+test(`from ${SPLIT_LISTING_FROM} expected objects a listing runs as its parts, merged; below it as one command`, async () => {
+  const fake = createFakeAsterisk();
+  try {
+    writeFileSync(fake.mode().confPath!, '[phone](!)\ntype = wizard\naccepts_auth = yes\naccepts_registrations = yes\naor/max_contacts = 5\n' +
+      ['6000', '6001', '6012', '7003', 'lab'].map((n) => `[${n}](phone)\ninbound_auth/username = ${n}\nendpoint/callerid = "P" <${n}>\n`).join(''));
+    const t = new LocalTarget({ killGraceMs: 500 });
+    const o = { cli: [fake.bin, '-rx'], reload: fake.reloadArgv, timeoutMs: 10_000 };
+    assert.ok((await reload(t, o)).ok);
+    const before = (await fake.commands()).length;
+    const one = await listEndpoints(t, o, SPLIT_LISTING_FROM - 1);
+    const split = await listEndpoints(t, o, SPLIT_LISTING_FROM);
+    const auths = await listObjectIds(t, o, 'auth', SPLIT_LISTING_FROM);
+    if (!one.ok || !split.ok || !auths.ok) throw new Error('a listing failed');
+    assert.equal([...split.value].sort(), [...one.value].sort());
+    assert.equal([...one.value.keys()], ['6000', '6001', '6012', '7003', 'lab']);
+    assert.equal([...auths.value].sort(), ['6000-iauth', '6001-iauth', '6012-iauth', '7003-iauth', 'lab-iauth']);
+    const commands = (await fake.commands()).slice(before);
+    assert.equal(commands.slice(0, 2), ['pjsip list endpoints', 'pjsip list endpoints like 0[^0-9]*$']);
+    assert.is(commands.length, 1 + 2 * LISTING_PARTS.length);
+    // a timeout bounds the whole listing, not each part
+    const late = await listEndpoints(t, { ...o, timeoutMs: 1 }, SPLIT_LISTING_FROM);
+    assert.is(late.ok ? 'ok' : late.reason, 'timeout');
+  } finally {
+    fake.cleanup();
   }
 });
 

@@ -31,6 +31,8 @@ test('a normal change verifies with one pjsip show per object of the changed ext
   assert.is(r.result, 'applied', r.message);
   assert.equal(r.changes?.changed, ['6010']);
   assert.equal((await showCommands(f, since)).sort(), ['pjsip show aor 6010', 'pjsip show auth 6010-iauth', 'pjsip show endpoint 6010']);
+  // each of its objects was shown: no listing of every aor or auth (it stalls a large PBX)
+  assert.equal((await f.fake.commands()).slice(since).filter((c) => /^pjsip (show|list) (aors|auths|identifies|registrations)\b/.test(c)), []);
 });
 
 test('an added extension whose aor Asterisk drops (endpoint loaded): VerifyFailed naming it, rolled back', async () => {

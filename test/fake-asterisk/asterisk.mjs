@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { emptyState, reloadWizard } from './wizard.mjs';
 import { realtimeLoad, showConfigMappings, showModulesLike, withRealtimeObject } from './realtime.mjs';
 import { showAcls, showContact, showContacts, showGeolocProfiles, showEndpoint, showEndpoints, showIdentifies, showObject, showObjects, showRegistrations, showTranslation, showTransport, showTransports } from './output.mjs';
+import { listEndpoints } from './output.mjs';
 
 const WIZARD_MODULES = new Set(['res_pjsip.so', 'res_pjsip_config_wizard.so', 'res_pjsip', 'res_pjsip_config_wizard']);
 const OTHER_MODULES = new Set(['chan_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_registrar.so', 'app_dial.so', 'pbx_config.so']);
@@ -193,6 +194,15 @@ function run(command, home, config) {
   if (a === 'core' && b === 'reload' && words.length === 2) {
     runWizardReload(home, config);
     return reply('');
+  }
+  // the listings by id (`… like <regex>`) and `pjsip list endpoints`, as verify reads a large PBX
+  const regex = words.length === 5 && d === 'like' ? words[4] : undefined;
+  if (a === 'pjsip' && b === 'list' && c === 'endpoints' && (words.length === 3 || regex !== undefined)) return reply(listEndpoints(loadedState(home), config, regex));
+  if (a === 'pjsip' && b === 'show' && regex !== undefined) {
+    if (c === 'endpoints') return reply(showEndpoints(loadedState(home), config, regex));
+    if (c === 'aors' || c === 'auths') return reply(showObjects(loadedState(home), c.slice(0, -1), config, regex));
+    if (c === 'identifies') return reply(showIdentifies(loadedState(home), regex));
+    if (c === 'registrations') return reply(showRegistrations(loadedState(home), regex));
   }
   if (a === 'pjsip' && b === 'show') {
     if (c === 'endpoints' && words.length === 3) return reply(showEndpoints(loadedState(home), config));

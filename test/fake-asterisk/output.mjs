@@ -82,13 +82,26 @@ function endpointBlock(state, config, id) {
 // Asterisk lists objects sorted by id, byte order
 const sortIds = (ids) => ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-export function showEndpoints(state, config) {
-  const ids = sortIds(Object.keys(state.objects.endpoint));
+// `… like <regex>`: only the ids the regex matches (res_sorcery_config compiles it with regcomp,
+// REG_EXTENDED, and matches the id; the simple expressions the reconciler sends read the same in JS)
+const like = (ids, regex) => (regex === undefined ? ids : ids.filter((id) => new RegExp(regex).test(id)));
+
+export function showEndpoints(state, config, regex) {
+  const ids = like(sortIds(Object.keys(state.objects.endpoint)), regex);
   if (!ids.length) return 'No objects found.\n';
   const lines = [...ENDPOINT_LEGEND];
   for (const id of ids) lines.push(...endpointBlock(state, config, id), '');
   lines.push(`Objects found: ${ids.length}`, '');
   return lines.join('\n');
+}
+
+const LIST_ENDPOINT_LEGEND = ['', ENDPOINT_LEGEND[1], ENDPOINT_LEGEND.at(-2), ''];
+
+/** `pjsip list endpoints [like <regex>]`: the `Endpoint:` row of each, nothing under it (as 22.10.1 prints it). */
+export function listEndpoints(state, config, regex) {
+  const ids = like(sortIds(Object.keys(state.objects.endpoint)), regex);
+  if (!ids.length) return 'No objects found.\n\n';
+  return [...LIST_ENDPOINT_LEGEND, ...ids.map((id) => endpointBlock(state, config, id)[0]), '', `Objects found: ${ids.length}`, '', ''].join('\n');
 }
 
 // The rows a real Asterisk 22.10.1 prints for a minimal wizard section (defaults, in its own
@@ -178,8 +191,8 @@ export function showObject(state, type, id, config = {}) {
 }
 
 /** `pjsip show aors` / `pjsip show auths`. */
-export function showObjects(state, type, config = {}) {
-  const ids = sortIds(Object.keys(state.objects[type] ?? {}));
+export function showObjects(state, type, config = {}, regex = undefined) {
+  const ids = like(sortIds(Object.keys(state.objects[type] ?? {})), regex);
   if (!ids.length) return 'No objects found.\n\n';
   const rows = type === 'aor'
     ? ids.flatMap((id) => [aorRow(id, state.objects.aor[id]), ...contactRows(state, config, id, 4), ''])
@@ -202,8 +215,8 @@ const REGISTRATION_LEGEND = [
 ];
 
 /** `pjsip show identifies`: `<id>/<endpoint>`, then a Match row per address (mask /32 when none). */
-export function showIdentifies(state) {
-  const ids = sortIds(Object.keys(state.objects.identify ?? {}));
+export function showIdentifies(state, regex = undefined) {
+  const ids = like(sortIds(Object.keys(state.objects.identify ?? {})), regex);
   if (!ids.length) return 'No objects found.\n\n';
   const rows = ids.flatMap((id) => {
     const f = state.objects.identify[id].fields;
@@ -214,8 +227,8 @@ export function showIdentifies(state) {
 }
 
 /** `pjsip show registrations`: `<id>/<server uri>`, its outbound auth and status (never sent: Unregistered). */
-export function showRegistrations(state) {
-  const ids = sortIds(Object.keys(state.objects.registration ?? {}));
+export function showRegistrations(state, regex = undefined) {
+  const ids = like(sortIds(Object.keys(state.objects.registration ?? {})), regex);
   if (!ids.length) return 'No objects found.\n\n';
   const rows = ids.map((id) => {
     const f = state.objects.registration[id].fields;
