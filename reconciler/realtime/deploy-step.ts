@@ -9,7 +9,8 @@ import { applyPlan, applyRealtimeModel } from './strategy.js';
 export async function applyRowsPhase(pass: PassRun, checked: Checked): Promise<Stop> {
   return pass.step('apply-rows', async () => {
     const { config } = pass.deps;
-    const ctx = realtimeContext(pass, { guards: effectivePolicy(checked.compiled.model.guards, config.guards), contentSha: checked.desired.sha });
+    const ctx = realtimeContext(pass, { guards: effectivePolicy(checked.compiled.model.guards, config.guards), contentSha: checked.desired.sha,
+      extensions: checked.compiled.model.extensions });
     // the plan the compare step showed and the guards and host check passed; none when called on its own
     const plan = plannedRows(pass);
     const out = plan ? await applyPlan(ctx, plan) : await applyRealtimeModel(ctx, checked.compiled.model);

@@ -80,6 +80,25 @@ export async function readRows(target: Target, database: string, o: SqliteOption
   return rows;
 }
 
+/**
+ * The ids of every row of the three tables: one sqlite3 command, ids only (no column of the rows, so
+ * no password), for verify's existence check of the rows it does not show one by one.
+ */
+export async function readIds(target: Target, database: string, o: SqliteOptions = {}): Promise<Record<RealtimeTable, Set<string>>> {
+  const query = REALTIME_TABLES.map((t) => `SELECT '${t}', id FROM ${t}`).join(' UNION ALL ') + ';';
+  const argv = [...(o.sqlite3 ?? ['sqlite3']), '-readonly', '-list', '-noheader', '-separator', ' ', ...BUSY_WAIT, database, query];
+  const r = await target.exec(argv, o.timeoutMs ?? 30_000);
+  if (r.code !== 0 || r.timedOut) throw failure('cannot read the ids of the realtime tables in', r, database);
+  const out = { ps_endpoints: new Set<string>(), ps_aors: new Set<string>(), ps_auths: new Set<string>() };
+  for (const line of r.stdout.split('\n')) {
+    const at = line.indexOf(' ');
+    if (at < 0) continue;
+    const table = line.slice(0, at) as RealtimeTable;
+    if (out[table]) out[table].add(line.slice(at + 1));
+  }
+  return out;
+}
+
 /** Run the statements as one transaction (all or nothing). */
 export async function runTransaction(target: Target, database: string, statements: readonly string[], o: SqliteOptions = {}): Promise<void> {
   if (!statements.length) return;

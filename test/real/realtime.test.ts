@@ -1,6 +1,7 @@
 // The realtime strategy against a real Asterisk 22.10.1 reading SQLite realtime tables (res_config_sqlite3,
-// no cache): the shipped extensions applied as rows register; a changed password row works on the next
-// REGISTER with no reload at all; a row Asterisk refuses is rolled back to the rows it replaced.
+// no cache): the shipped extensions applied as rows register; no listing shows a realtime object (so
+// verify cannot read existence from one); a changed password row works on the next REGISTER with no
+// reload at all; a row Asterisk refuses is rolled back to the rows it replaced.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,16 @@ test('the shipped extensions applied as rows: verified on Asterisk, and 6010 reg
   assert.is(r.code, 0, sippReport(r, shipped.password('6010')));
   // a second apply of the same rows writes nothing
   assert.is((await applyRealtime(context(target), rowsOfModel(shipped.model))).result, 'unchanged');
+}));
+
+test('Asterisk lists no realtime object (res_config_sqlite3 hands a multi-row fetch NULL columns as empty values): verify shows its sample one by one and looks for the rest in the tables', withLog(a, async () => {
+  // the rows of the shipped extensions are in the tables (the first test) and each shows on its own
+  assert.match(await a().cli('pjsip show endpoint 6010'), /callerid\s+:\s+"Softphone 1" <6010>/);
+  assert.match(await a().cli('pjsip show aor 6010'), /max_contacts\s+:\s+\d+/);
+  for (const listing of ['pjsip show endpoints', 'pjsip list endpoints', 'pjsip show aors', 'pjsip list aors like ^', 'pjsip show auths']) {
+    assert.match(await a().cli(listing), /^\s*No objects found\.\s*$/, `${listing} listed realtime objects: verify could read existence from it`);
+  }
+  assert.match(a().logText(), /Error parsing 100rel= /);
 }));
 
 test('a changed password row: the next REGISTER needs the new password, with no reload', withLog(a, async () => {
