@@ -1,14 +1,16 @@
 // The realtime strategy's part of a pass, called from the source and check phases: the live state is
 // the rows of ps_endpoints, ps_aors and ps_auths (the wizard file is neither read nor written), the
 // change is a row diff, and the no-change decision and the dry run speak of rows. What a step learns
-// is kept per pass for the next one: the rows read once, the plan worked out once.
+// is kept per pass for the next one: the rows read once, the plan worked out once. A pass whose later
+// phases run in a process of their own (reconciler/changed-pass) hands them the rows the source
+// phase read, as the source phase's live data (JSON), so the tables are read once there too.
 import { rowsOfModel, learnSecrets, planRealtime, readCurrentRows, describePlan, type RealtimeContext, type RealtimePlan } from './strategy.js';
 import { checkRealtimeHost } from './host-check.js';
 import { readRecord, contentOfTables, type RealtimeRecord } from './record.js';
 import { dropFingerprint, keepFingerprint, statDatabase, unchangedContent } from './fingerprint.js';
 import { describeChange, type RowChange } from './rows-diff.js';
 import { effectivePolicy } from '../../compiler/plan/guards.js';
-import type { RealtimeRows } from '../../compiler/realtime-rows.js';
+import { REALTIME_TABLES, type RealtimeRows } from '../../compiler/realtime-rows.js';
 import type { ReconcilerConfig } from '../config.js';
 import { messageOf, stalled } from '../errors.js';
 import type { DryRunPreview } from '../pass-types.js';
@@ -70,7 +72,25 @@ export async function readLiveRows(pass: PassRun): Promise<LiveFile> {
   if (!pass.options.dryRun) {
     await keepFingerprint(ctx.stateDir, stat, sha).catch((err: unknown) => ctx.log.warn('realtime.fingerprint-not-kept', { error: messageOf(err) }));
   }
-  return noteLive(pass, sha);
+  noteLive(pass, sha);
+  // the rows go along with the source phase's result only (not the pass's notes, whose live data a
+  // pass that wrote nothing would keep as the file strategy's verified copy)
+  return { data: rowsData(f.current!), sha };
+}
+
+/** The rows as the source phase's live data: what a later phase run elsewhere reads instead of the tables. */
+function rowsData(rows: RealtimeRows): Buffer {
+  return Buffer.from(JSON.stringify({ realtimeRows: rows }), 'utf8');
+}
+
+function rowsOfData(data: Buffer | null | undefined): RealtimeRows | undefined {
+  if (!data?.length) return undefined;
+  try {
+    const rows = (JSON.parse(data.toString('utf8')) as { realtimeRows?: RealtimeRows }).realtimeRows;
+    return rows && REALTIME_TABLES.every((t) => typeof rows[t] === 'object' && rows[t] !== null) ? rows : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readFound(ctx: RealtimeContext): Promise<Found> {
@@ -84,9 +104,21 @@ function noteLive(pass: PassRun, sha: string): LiveFile {
   return live;
 }
 
-/** The rows and the record of this pass, read now when the source phase was spared reading them. */
-async function rowsFound(pass: PassRun): Promise<Found & { current: RealtimeRows }> {
+/**
+ * The rows and the record of this pass, read now when the source phase was spared reading them. In
+ * a process of its own the pass has only the source phase's result: the rows it read (`live`), or
+ * none when the fingerprint spared the read (read now, once).
+ */
+async function rowsFound(pass: PassRun, live?: LiveFile): Promise<Found & { current: RealtimeRows }> {
   let f = found.get(pass);
+  const handed = f ? undefined : rowsOfData(live?.data);
+  if (handed) {
+    const ctx = realtimeContext(pass);
+    learnSecrets(ctx.log, handed);
+    f = { current: handed, record: await readRecord(ctx.stateDir) };
+    found.set(pass, f);
+    noteLive(pass, live!.sha);
+  }
   if (!f) return (await readLiveRows(pass), rowsFound(pass));
   if (!f.current) {
     const ctx = realtimeContext(pass);
@@ -104,7 +136,7 @@ async function rowsFound(pass: PassRun): Promise<Found & { current: RealtimeRows
 
 /** The check phase's compare under realtime: Git's rows against the rows found, or a Stop when none is to be written. */
 export async function compareRows(pass: PassRun, input: Compiled): Promise<Checked | Stop> {
-  const f = await rowsFound(pass);
+  const f = await rowsFound(pass, input.live);
   const { log, config } = pass.deps;
   const desired = rowsOfModel(input.compiled.model);
   learnSecrets(log, desired);
