@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import {
   classify, parseEndpointParameters, parseEndpoints, parseTranslatableCodecs, parseTransports,
 } from '../../reconciler/asterisk.js';
+import { LISTING_PARTS, parseObjectIds } from '../../reconciler/asterisk-objects.js';
 import { createFakeAsterisk, type FakeAsterisk } from '../helpers/fake-asterisk.js';
 import { startAsterisk, withLog, type RealAsterisk } from '../helpers/real-asterisk.js';
 import { stopKeepingFiles } from '../helpers/real-pass.js';
@@ -178,6 +179,35 @@ test('sections the real one drops, changes it refuses, a stray --;: the fake loa
   await load(shipped.conf);
   assert.is((await sameEndpoints()).size, 24);
   await sameEverything(['6013', '6014', '7102', '7105']);
+}));
+
+test('pjsip list endpoints, and the listings by id verify splits a large PBX into: the same text, the same ids', withLog(a, async () => {
+  // an id without a digit and one ending in a letter: the parts must hold them too
+  await load(shipped.conf + SECTION('lab', '') + SECTION('7300x', ''));
+  const full = await both('pjsip list endpoints');
+  assert.is(full.fake.stdout, full.real.stdout, 'pjsip list endpoints, byte for byte');
+  const all = parseEndpoints(full.real.stdout);
+  assert.equal(Object.fromEntries(all!), Object.fromEntries(await sameEndpoints()), 'list and show endpoints read the same');
+  for (const [command, read] of [['pjsip list endpoints', (s: string) => new Set(parseEndpoints(s)?.keys() ?? [])],
+    ['pjsip show aors', (s: string) => parseObjectIds(s, 'Aor')], ['pjsip show auths', (s: string) => parseObjectIds(s, 'Auth')]] as const) {
+    const union: string[] = [];
+    for (const part of LISTING_PARTS) {
+      const r = await both(`${command} like ${part}`);
+      // the endpoint rows byte for byte; the aor and auth listings' blank lines are not compared
+      if (command === 'pjsip list endpoints') assert.is(r.fake.stdout, r.real.stdout, `${command} like ${part}, byte for byte`);
+      const ids = read(r.real.stdout);
+      assert.ok(ids, `${command} like ${part} reads:\n${r.real.stdout.slice(0, 300)}`);
+      assert.equal([...(read(r.fake.stdout) ?? ['(not a listing)'])].sort(), [...ids!].sort(), `${command} like ${part}: the same ids`);
+      union.push(...ids!);
+    }
+    const whole = read((await both(command)).real.stdout)!;
+    assert.equal(union.sort(), [...whole].sort(), `${command}: its parts hold every id once`);
+    assert.ok(whole.size >= 26, `${command}: ${whole.size}`);
+  }
+  const none = await both('pjsip list endpoints like ^nothing$');
+  assert.is(none.real.stdout, 'No objects found.\n\n');
+  assert.is(none.fake.stdout, none.real.stdout);
+  await load(shipped.conf);
 }));
 
 test('a file the parser refuses as a whole (an unknown template): both keep every endpoint', withLog(a, async () => {

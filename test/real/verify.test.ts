@@ -130,7 +130,8 @@ test(`a bulk add of ${BULK}: every object checked by the listings, ${VALUE_CHECK
   const v = rp.logLines.slice(logFrom2).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'asterisk.verified');
   assert.ok((v?.changedVerified as number) >= BULK + 1, `${v?.changedVerified} changed`);
   assert.equal([v?.valueChecked, v?.existenceOnly], [VALUE_CHECKED_MAX, (v?.changedVerified as number) - VALUE_CHECKED_MAX]);
-  assert.equal(v?.listings, ['pjsip show aors', 'pjsip show auths', 'pjsip show identifies']);
+  // the identify's extension is a kind of its own, so in the sample: its show proves it, no identify listing
+  assert.equal(v?.listings, ['pjsip show aors', 'pjsip show auths']);
   assert.ok((v?.objectsShown as number) <= 3 * VALUE_CHECKED_MAX + 1, `${v?.objectsShown} objects shown`);
 }));
 
