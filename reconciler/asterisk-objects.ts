@@ -117,7 +117,7 @@ export function showAuths(t: Target, o: Partial<AsteriskOptions> = {}): Promise<
  * A listing of every object is split in parts from this many objects on. The time Asterisk takes
  * for one grows faster than the number of objects, and while it prints one an unrelated phone's
  * REGISTER may wait: measured on a real Asterisk 22.10.1 with 10,000 endpoints (a loaded 2-core
- * host), `pjsip show endpoints` used 6-7 s of Asterisk's CPU and `pjsip list endpoints` 4.6-6.4 s,
+ * host), `pjsip show endpoints` used 5.9-8.8 s of Asterisk's CPU and `pjsip list endpoints` 3.1-6.4 s,
  * with REGISTERs sent every 200 ms left unanswered for seconds; the same ids in the 11 parts below,
  * one after the other, 1.1-1.4 s, every REGISTER answered. Below it one command is cheaper than 11.
  */

@@ -5,8 +5,8 @@
 // by its show. Only the objects of changed extensions OUTSIDE the sample are checked from listings,
 // one per kind (`pjsip show aors|auths`, identifies or registrations when they make any; endpoints
 // from the caller's listing of every endpoint). A listing of every object of a kind stalls a large PBX
-// (at 10,000 extensions `pjsip show aors` took 2-6 s, during which an unrelated phone's REGISTERs
-// went unanswered), so a change of up to VALUE_CHECKED_MAX extensions lists nothing here.
+// (at 10,000 extensions `pjsip show aors` took 2-8 s on a loaded host, and some of an unrelated phone's
+// REGISTERs went unanswered meanwhile), so a change of up to VALUE_CHECKED_MAX extensions lists nothing here.
 import { effectiveOptions, parseConf } from '../compiler/conf-parse.js';
 import { isSecretOption } from '../compiler/secrets-policy.js';
 import type { CompiledModel } from '../compiler/types.js';
