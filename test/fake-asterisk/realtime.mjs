@@ -3,7 +3,9 @@
 // objects of `pjsip show endpoint|aor|auth <id>` read from the SQLite file when sorcery maps their type
 // to realtime. Mode `realtime`: { database, module (default true), extconfig (tables mapped, default
 // all three), sorcery (object types read from realtime, default all three) } — database is the file
-// res_config_sqlite3.conf's dbfile names.
+// res_config_sqlite3.conf's dbfile names. No listing (`pjsip show|list endpoints|aors|auths`) holds a
+// realtime object, as on a real 22.10.1: res_config_sqlite3 hands a multi-row fetch its NULL columns as
+// empty values, sorcery refuses them and drops every row.
 import { execFileSync } from 'node:child_process';
 
 const TABLES = ['ps_endpoints', 'ps_aors', 'ps_auths'];
