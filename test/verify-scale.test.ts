@@ -42,7 +42,7 @@ test(`a first apply of ${N + 24} extensions: every object checked by listing, va
   assert.ok(shows.length <= 3 * VALUE_CHECKED_MAX, `${shows.length} per-object shows`);
   assert.ok(shows.length >= VALUE_CHECKED_MAX, `the sample was shown (${shows.length})`);
   assert.ok(commands.length <= 3 * VALUE_CHECKED_MAX + 10, `${commands.length} asterisk -rx commands in all`);
-  for (const listing of ['pjsip show endpoints', 'pjsip show aors', 'pjsip show auths']) assert.ok(commands.includes(listing), listing);
+  for (const listing of ['pjsip list endpoints', 'pjsip show aors', 'pjsip show auths']) assert.ok(commands.includes(listing), listing);
   // the first and the last are always in the sample, and each template is
   for (const n of ['6000', String(7000 + N - 1)]) assert.ok(shows.includes(`pjsip show endpoint ${n}`), `endpoint ${n} shown`);
   const [sampled] = events('verify.sampled', logFrom);

@@ -1,7 +1,8 @@
 // A rollback is a deploy like any other: it goes to the last content that verified (never to less),
 // passes the empty-file guard, is reloaded and verified. With nothing verified to go back to, the file
 // is put back as the pass found it when that is a real file, and otherwise left — and the message says so.
-import { checkLoaded, outlastedCli, reload as reloadAsterisk, showEndpoints, waitReloadIdle } from '../asterisk.js';
+import { checkLoaded, outlastedCli, reload as reloadAsterisk, waitReloadIdle } from '../asterisk.js';
+import { listEndpoints } from '../asterisk-objects.js';
 import { PassError, asteriskError, messageOf } from '../errors.js';
 import { findKeptContent, sha256 } from '../state.js';
 import { lastReloadFor, listingTimeoutMs, noteReload, reloadTimeout } from '../reload-timeout.js';
@@ -156,8 +157,8 @@ export async function rollback(pass: PassRun, d: Deploying, cause: PassError): P
 async function verifyRestored(pass: PassRun, expected: string[]): Promise<string> {
   const { target, config } = pass.deps;
   const timeoutMs = listingTimeoutMs(pass, config.asterisk.timeoutMs, expected.length, pass.status.lastReload);
-  const shown = await showEndpoints(target, { ...config.asterisk, timeoutMs });
-  if (!shown.ok) return `its verify failed: ${asteriskError(shown, "'pjsip show endpoints'").message}`;
+  const shown = await listEndpoints(target, { ...config.asterisk, timeoutMs }, expected.length);
+  if (!shown.ok) return `its verify failed: ${asteriskError(shown, "'pjsip list endpoints'").message}`;
   const { missing } = checkLoaded(expected, [], shown.value);
   if (missing.length) {
     return `but after it ${missing.length} extension${missing.length === 1 ? ' is' : 's are'} not loaded: ` +
