@@ -49,8 +49,10 @@ export interface PassResult {
   diagnostics?: string[];
   /** how many there were (the status file keeps only the first few of `diagnostics`) */
   diagnosticsCount?: number;
-  /** extensions added/removed/changed by the change (numbers) */
+  /** extensions added/removed/changed by the change (numbers; the status file keeps the first few of each) */
   changes?: ExtensionChanges;
+  /** how many there were in each list of `changes`, when the status file keeps only the first few */
+  changesCount?: { added: number; removed: number; changed: number };
   /** a dry run's view of the change (never recorded: dry runs are not) */
   preview?: DryRunPreview;
 }

@@ -16,6 +16,11 @@ export const BACKUPS_KEPT = 5;
 export const DIAGNOSTICS_KEPT = 20;
 const DIAGNOSTICS_IN_OLDER = 3;
 const DIAGNOSTIC_MAX_CHARS = 1000;
+/**
+ * Extension numbers kept per list of a history entry's `changes`: a first apply of 10,000 would
+ * otherwise be read and written back with every pass while it stays in the history.
+ */
+export const CHANGES_KEPT = 50;
 
 export function statusPath(stateDir: string): string {
   return join(stateDir, 'status.json');
@@ -89,6 +94,17 @@ export interface PassRecord {
 
 /** A pass as history keeps it: a count and the first few diagnostics, each of bounded length. */
 export function boundedEntry(r: PassResult, keep: number): PassResult {
+  return boundedDiagnostics(boundedChanges(r), keep);
+}
+
+function boundedChanges(r: PassResult): PassResult {
+  const c = r.changes;
+  if (!c || (c.added.length <= CHANGES_KEPT && c.removed.length <= CHANGES_KEPT && c.changed.length <= CHANGES_KEPT)) return r;
+  return { ...r, changesCount: r.changesCount ?? { added: c.added.length, removed: c.removed.length, changed: c.changed.length },
+    changes: { added: c.added.slice(0, CHANGES_KEPT), removed: c.removed.slice(0, CHANGES_KEPT), changed: c.changed.slice(0, CHANGES_KEPT) } };
+}
+
+function boundedDiagnostics(r: PassResult, keep: number): PassResult {
   if (!r.diagnostics) return r;
   if (r.diagnostics.length <= keep && r.diagnosticsCount !== undefined && r.diagnostics.every((d) => d.length <= DIAGNOSTIC_MAX_CHARS)) return r;
   return { ...r, diagnosticsCount: r.diagnosticsCount ?? r.diagnostics.length,

@@ -34,7 +34,7 @@ const SUSPENDED = { required: { reason: str, since: str }, optional: { by: str }
 const CONDITION = { required: { type: oneOf(CONDITIONS), reason: str, message: str, since: str }, optional: {} };
 const HISTORY_ENTRY = {
   required: { result: oneOf(OUTCOMES), condition: oneOf(CONDITIONS), reason: str, message: str, reloaded: bool, transient: bool, startedAt: str, durationMs: num },
-  optional: { commit: str, hash: str, reloadCount: count, trigger: str, diagnostics: strings, diagnosticsCount: count, steps: Array.isArray, changes: isObj },
+  optional: { commit: str, hash: str, reloadCount: count, trigger: str, diagnostics: strings, diagnosticsCount: count, steps: Array.isArray, changes: isObj, changesCount: isObj },
 };
 
 /**

@@ -9,6 +9,9 @@ export interface ExecResult {
   timedOut: boolean;
 }
 
+/** What identifies one version of a file (see steps/live-fingerprint.ts). */
+export interface FileStat { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }
+
 export interface Target {
   /** a short description for logs, never containing credentials */
   readonly describe: string;
@@ -16,6 +19,8 @@ export interface Target {
   connect?(): Promise<void>;
   /** the live file's bytes, or null when it does not exist */
   readFile(path: string): Promise<Buffer | null>;
+  /** the file's identity and times, or null when it does not exist; absent where a stat costs as much as a read */
+  statFile?(path: string): Promise<FileStat | null>;
   /**
    * Replace `path` atomically: temp file in the same directory, fsync, chmod `mode`, rename over
    * `path`, fsync the directory. On any failure the old file is untouched and the temp file removed.

@@ -6,6 +6,7 @@ import { PACKAGE_VERSION } from '../io/package.js';
 import { isVerifiedContent, sha256 } from '../state.js';
 import { targetLabel } from '../targets/index.js';
 import { liveWords, readLiveRows, usesRealtime } from '../realtime/pass-steps.js';
+import { rememberRead, statBefore, unchangedSha } from './live-fingerprint.js';
 import { Stop, type LiveFile, type PassRun, type Sourced } from './types.js';
 
 export async function sourcePhase(pass: PassRun): Promise<Sourced | Stop> {
@@ -13,9 +14,11 @@ export async function sourcePhase(pass: PassRun): Promise<Sourced | Stop> {
   const commit = await pass.step('fetch', () => fetch(pass));
   await pass.step('verify-signature', () => verifySignature(pass, commit));
   // realtime: the rows of the tables are what is live, not the wizard file
-  const live = await pass.step('read-live', () => (usesRealtime(pass.deps.config) ? readLiveRows(pass) : readLive(pass)));
+  const live = await pass.step('read-live', () => (usesRealtime(pass.deps.config) ? readLiveRows(pass) : readLive(pass, true)));
   const current = await pass.step('up-to-date', () => upToDate(pass, commit, live));
   if (current instanceof Stop) return current;
+  // known unchanged by its stat, so not read: the later phases need its bytes
+  if (live.unread) current.live = await pass.step('read-live', () => readLive(pass, false));
   const known = await pass.step('known-compile-failure', async () => knownCompileFailure(pass, current));
   return known ?? current;
 }
@@ -50,15 +53,29 @@ async function verifySignature(pass: PassRun, commit: string): Promise<void> {
   pass.deps.log.info('source.signature-good', { commit });
 }
 
-async function readLive(pass: PassRun): Promise<LiveFile> {
+/**
+ * The live file and its sha. With `mayTrustStat`, a file whose stat shows it untouched since this
+ * process last read it is not read again (steps/live-fingerprint.ts): only its sha is known.
+ */
+async function readLive(pass: PassRun, mayTrustStat: boolean): Promise<LiveFile> {
   const { target, config } = pass.deps;
+  const path = config.target.liveFile;
   let data: Buffer | null;
+  let before;
   try {
-    data = await target.readFile(config.target.liveFile);
+    before = await statBefore(target, path);
+    const sha = mayTrustStat ? unchangedSha(path, before) : undefined;
+    if (sha !== undefined) {
+      const live = { data: null, sha, unread: true as const };
+      pass.notes.live = live;
+      return live;
+    }
+    data = await target.readFile(path);
   } catch (err) {
-    throw targetError(err, `cannot read ${config.target.liveFile} on ${target.describe}`);
+    throw targetError(err, `cannot read ${path} on ${target.describe}`);
   }
   const live = { data, sha: data === null ? '' : sha256(data) };
+  rememberRead(path, data === null ? undefined : before, live.sha);
   pass.notes.live = live;
   return live;
 }

@@ -54,6 +54,8 @@ export interface Content {
 export interface LiveFile {
   data: Buffer | null;
   sha: string;
+  /** known by its stat to be the file last read, so not read: `data` is null, `sha` is the file's */
+  unread?: true;
 }
 
 /** The source phase's result: the commit to deploy and the live file as found. */

@@ -2,7 +2,7 @@
 // Nothing is opened here: the pass's connect step does it, so a refused or unreachable target is
 // recorded by the pass like any other failure.
 import type { ReconcilerConfig } from '../config.js';
-import type { ExecResult, Target } from '../target.js';
+import type { ExecResult, FileStat, Target } from '../target.js';
 import { DockerTarget } from './docker.js';
 import { LocalTarget } from './local.js';
 
@@ -31,6 +31,12 @@ export class ConnectingTarget implements Target {
 
   async readFile(path: string): Promise<Buffer | null> {
     return this.opened().readFile(path);
+  }
+
+  /** the opened target's stat, or null (read the file) where it has none */
+  async statFile(path: string): Promise<FileStat | null> {
+    const t = this.opened();
+    return t.statFile ? t.statFile(path) : null;
   }
 
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {

@@ -4,7 +4,8 @@ import { liveFileError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { runProcess, type ExecOptions } from '../io/process.js';
 import { readRegularFile, resolveWritePath } from '../io/regular-file.js';
-import type { ExecResult, Target } from '../target.js';
+import { stat } from 'node:fs/promises';
+import type { ExecResult, FileStat, Target } from '../target.js';
 
 /** The live file's bytes, or null when missing; not a regular file (FIFO, device, directory) → a stalled PassError. */
 export async function readFileOrNull(path: string): Promise<Buffer | null> {
@@ -34,6 +35,16 @@ export class LocalTarget implements Target {
   readonly describe: string = 'local';
 
   constructor(private readonly opts: ExecOptions = {}) {}
+
+  async statFile(path: string): Promise<FileStat | null> {
+    try {
+      const s = await stat(path, { bigint: true });
+      return { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
 
   readFile(path: string): Promise<Buffer | null> {
     return readFileOrNull(path);
