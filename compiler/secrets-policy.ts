@@ -54,6 +54,21 @@ export function scrubUrlCredentials(text: string): string {
 
 /** Replaces every known secret value, as written raw, in a wizard file (`;` → `\;`) or inside JSON; longest first. */
 export function knownSecretRedactor(values: Iterable<string>): (text: string) => string {
+  // a growing Set (the logger's learnt passwords) is indexed again only when it has grown: with
+  // 10,000 passwords, building the index for every string of every log line cost seconds a pass
+  if (values instanceof Set) {
+    const memo = builtFor.get(values);
+    if (memo && memo.size === values.size) return memo.redact;
+    const redact = buildRedactor(values);
+    builtFor.set(values, { size: values.size, redact });
+    return redact;
+  }
+  return buildRedactor(values);
+}
+
+const builtFor = new WeakMap<Set<string>, { size: number; redact: (text: string) => string }>();
+
+function buildRedactor(values: Iterable<string>): (text: string) => string {
   const forms = new Set<string>();
   for (const v of values) {
     if (v.length < MIN_KNOWN_SECRET) continue;
@@ -63,10 +78,35 @@ export function knownSecretRedactor(values: Iterable<string>): (text: string) =>
   }
   // longest first, so a secret containing another is replaced whole
   const list = [...forms].filter((f) => f.length >= MIN_KNOWN_SECRET).sort((a, b) => b.length - a.length);
+  if (list.length <= 64) {
+    return (text) => {
+      let out = text;
+      for (const f of list) if (out.includes(f)) out = out.split(f).join(REDACTED);
+      return out;
+    };
+  }
+  // many secrets: index them by their first MIN_KNOWN_SECRET characters and walk the text once,
+  // replacing at each position the longest secret that starts there
+  const byStart = new Map<string, string[]>();
+  for (const f of list) {
+    const k = f.slice(0, MIN_KNOWN_SECRET);
+    const at = byStart.get(k);
+    if (at) at.push(f); else byStart.set(k, [f]);
+  }
   return (text) => {
-    let out = text;
-    for (const f of list) if (out.includes(f)) out = out.split(f).join(REDACTED);
-    return out;
+    let out = '';
+    let from = 0;
+    for (let i = 0; i + MIN_KNOWN_SECRET <= text.length;) {
+      const found = byStart.get(text.slice(i, i + MIN_KNOWN_SECRET))?.find((f) => text.startsWith(f, i));
+      if (found) {
+        out += text.slice(from, i) + REDACTED;
+        i += found.length;
+        from = i;
+      } else {
+        i++;
+      }
+    }
+    return from === 0 ? text : out + text.slice(from);
   };
 }
 
