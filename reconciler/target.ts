@@ -10,7 +10,7 @@ export interface ExecResult {
 }
 
 /** What identifies one version of a file (see steps/live-fingerprint.ts). */
-export interface FileStat { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }
+export interface FileStat { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint; regular: boolean }
 
 export interface Target {
   /** a short description for logs, never containing credentials */
@@ -20,7 +20,7 @@ export interface Target {
   /** the live file's bytes, or null when it does not exist */
   readFile(path: string): Promise<Buffer | null>;
   /** the file's identity and times, or null when it does not exist; absent where a stat costs as much as a read */
-  statFile?(path: string): Promise<FileStat | null>;
+  statFile?(path: string, options?: { noFollow?: boolean }): Promise<FileStat | null>;
   /**
    * Replace `path` atomically: temp file in the same directory, fsync, chmod `mode`, rename over
    * `path`, fsync the directory. On any failure the old file is untouched and the temp file removed.

@@ -63,6 +63,7 @@ const CLOCK = '/proc/self/';
 /** The stat of the database and its -wal and -journal files, or undefined when its answer is in any doubt. */
 export async function statDatabase(target: Target, database: string, timeoutMs = 10_000): Promise<DatabaseStat | undefined> {
   const files = [database, `${database}-wal`, `${database}-journal`];
+  if (target.statFile) return statHere(target, files);
   let r;
   try {
     // no -L: a database path that is a symlink is refused below (SQLite names the -wal after the file the link points to)
@@ -74,6 +75,29 @@ export async function statDatabase(target: Target, database: string, timeoutMs =
   if (r.timedOut || (r.code !== 0 && r.code !== 1)) return undefined;
   if (r.stderr.split('\n').some((l) => l.trim() && !/No such file or directory/.test(l))) return undefined;
   return parseStat(target.describe, files, r.stdout);
+}
+
+/**
+ * The same fingerprint from this machine's own stat calls (the local target): no process to start,
+ * the clock is this process's, nanoseconds as the filesystem keeps them.
+ */
+async function statHere(target: Target, files: string[]): Promise<DatabaseStat | undefined> {
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  let newest = -1n;
+  const lines: [string, string | null][] = [];
+  for (const f of files) {
+    let s;
+    try {
+      s = await target.statFile!(f, { noFollow: true });
+    } catch {
+      return undefined;
+    }
+    if (s && !s.regular) return undefined; // a symlink, a directory…: not the file SQLite writes
+    if (s) newest = [newest, s.mtimeNs, s.ctimeNs].reduce((a, b) => (a > b ? a : b));
+    lines.push([f, s ? `${s.dev} ${s.ino} ${s.size} ${s.mtimeNs} ${s.ctimeNs}` : null]);
+  }
+  if (!lines[0]![1]) return undefined; // no database file: the read says what is wrong
+  return { fingerprint: JSON.stringify([target.describe, 'here', ...lines]), quiet: nowNs - newest > BigInt(QUIET_SECONDS) * 1_000_000_000n };
 }
 
 /** Pure: stat's answer for the clock and the files as a fingerprint (exported for the tests). */

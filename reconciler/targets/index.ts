@@ -34,9 +34,9 @@ export class ConnectingTarget implements Target {
   }
 
   /** the opened target's stat, or null (read the file) where it has none */
-  async statFile(path: string): Promise<FileStat | null> {
+  async statFile(path: string, options?: { noFollow?: boolean }): Promise<FileStat | null> {
     const t = this.opened();
-    return t.statFile ? t.statFile(path) : null;
+    return t.statFile ? t.statFile(path, options) : null;
   }
 
   async writeFileAtomic(path: string, data: Buffer, mode: number): Promise<void> {

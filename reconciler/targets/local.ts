@@ -4,7 +4,7 @@ import { liveFileError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { runProcess, type ExecOptions } from '../io/process.js';
 import { readRegularFile, resolveWritePath } from '../io/regular-file.js';
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { ExecResult, FileStat, Target } from '../target.js';
 
 /** The live file's bytes, or null when missing; not a regular file (FIFO, device, directory) → a stalled PassError. */
@@ -36,10 +36,10 @@ export class LocalTarget implements Target {
 
   constructor(private readonly opts: ExecOptions = {}) {}
 
-  async statFile(path: string): Promise<FileStat | null> {
+  async statFile(path: string, options: { noFollow?: boolean } = {}): Promise<FileStat | null> {
     try {
-      const s = await stat(path, { bigint: true });
-      return { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs };
+      const s = await (options.noFollow ? lstat : stat)(path, { bigint: true });
+      return { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs, regular: s.isFile() };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
