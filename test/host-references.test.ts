@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { passFixture, type PassFixture } from './helpers/pass-fixture.js';
+import { appliedFixture, type PassFixture } from './helpers/pass-fixture.js';
 
 const cleanups: (() => void)[] = [];
 test.after(() => { for (const c of cleanups) c(); });
@@ -13,13 +13,7 @@ test.after(() => { for (const c of cleanups) c(); });
 const ext7000 = (options: string) =>
   `extension: 7000\nname: Lab Bench\nauth: { password: Maja1234 }\ntemplate: custom\noptions:\n${options}`;
 
-async function applied(): Promise<PassFixture> {
-  const f = await passFixture();
-  cleanups.push(() => f.cleanup());
-  const first = await f.pass();
-  assert.is(first.result, 'applied', first.message);
-  return f;
-}
+const applied = (): Promise<PassFixture> => appliedFixture(cleanups);
 
 async function refused(f: PassFixture, options: string): Promise<string> {
   const before = f.live();

@@ -9,7 +9,7 @@ import { listingTimeoutMs, reloadTimeout, TIMEOUT_CAP_MS } from '../reconciler/r
 import { emptyStatus, readStatus, writeStatus } from '../reconciler/state.js';
 import { repairStatus } from '../reconciler/status-repair.js';
 import { createFakeAsterisk, fakeProcesses } from './helpers/fake-asterisk.js';
-import { passFixture, type PassFixture } from './helpers/pass-fixture.js';
+import { appliedFixture, type PassFixture } from './helpers/pass-fixture.js';
 
 test('the configured timeout is the floor; a measured reload scales with the endpoints', () => {
   assert.equal(reloadTimeout(30_000, 24, { durationMs: 200, endpoints: 24, time: '' }).timeoutMs, 30_000);
@@ -53,13 +53,7 @@ interface Event { event: string; [k: string]: unknown }
 const events = (f: PassFixture, name: string, since = 0) => f.logLines.slice(since).map((l) => JSON.parse(l) as Event).filter((e) => e.event === name);
 const ext6001 = (name: string) => `extension: 6001\nname: ${name}\nauth: { password: Maja1234 }\n`;
 
-async function applied(): Promise<PassFixture> {
-  const f = await passFixture();
-  cleanups.push(() => f.cleanup());
-  const first = await f.pass();
-  assert.is(first.result, 'applied', first.message);
-  return f;
-}
+const applied = (): Promise<PassFixture> => appliedFixture(cleanups);
 
 /** The status as if the last reload took `durationMs` for the shipped 24 endpoints (or none was measured). */
 async function lastReload(f: PassFixture, durationMs: number | null): Promise<void> {

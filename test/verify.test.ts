@@ -4,7 +4,7 @@
 // per object it touched. The fake Asterisk, as test/real/verify.test.ts does against a real one.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { passFixture, type PassFixture } from './helpers/pass-fixture.js';
+import { appliedFixture, type PassFixture } from './helpers/pass-fixture.js';
 
 const cleanups: (() => void)[] = [];
 test.after(() => { for (const c of cleanups) c(); });
@@ -12,13 +12,7 @@ test.after(() => { for (const c of cleanups) c(); });
 const ext = (n: string, name: string, more = '') =>
   `extension: ${n}\nname: ${name}\nauth: { password: Maja1234 }\n${more}`;
 
-async function applied(): Promise<PassFixture> {
-  const f = await passFixture();
-  cleanups.push(() => f.cleanup());
-  const first = await f.pass();
-  assert.is(first.result, 'applied', first.message);
-  return f;
-}
+const applied = (): Promise<PassFixture> => appliedFixture(cleanups);
 
 const showCommands = async (f: PassFixture, since: number) =>
   (await f.fake.commands()).slice(since).filter((c) => /^pjsip show (endpoint|aor|auth|identify|registration) /.test(c));

@@ -86,3 +86,15 @@ export async function passFixture(opts: FixtureOptions = {}): Promise<PassFixtur
     },
   };
 }
+
+/**
+ * A fixture whose first pass has applied the shipped extensions (throws otherwise), its cleanup
+ * registered in `cleanups` for the test file's `test.after`.
+ */
+export async function appliedFixture(cleanups: (() => void)[], opts: FixtureOptions = {}): Promise<PassFixture> {
+  const f = await passFixture(opts);
+  cleanups.push(() => f.cleanup());
+  const first = await f.pass();
+  if (first.result !== 'applied') throw new Error(`the first pass did not apply: ${first.result} (${first.reason}: ${first.message})`);
+  return f;
+}
