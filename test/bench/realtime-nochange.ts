@@ -20,22 +20,12 @@ import { createTables } from '../../reconciler/realtime/sqlite.js';
 import { LocalTarget } from '../../reconciler/targets/local.js';
 import { createFakeAsterisk } from '../helpers/fake-asterisk.js';
 import { gitSync, tempDir } from '../helpers/git.js';
+import { fail, median } from '../helpers/bench.js';
 
 const COUNT = Number(process.env.BENCH_EXTENSIONS ?? process.argv[2] ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const GOAL_RATIO = 1.2;
 const FIRST = 7000; // the shipped site.yaml's open-ended range
-
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(1);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 const root = tempDir('pjsip-gitops-bench-rt-');
 const database = join(root, 'live', 'realtime.sqlite3');
